@@ -1,0 +1,156 @@
+#include "fn_game_completed.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "gb_event.h"
+#include "gb_game.h"
+#include "gb_invocation.h"
+#include "gb_json.h"
+#include "gb_text.h"
+#include "gb_time.h"
+
+/* The id as it may appear in a log line. */
+static const char *loggable(const char *id, char *buf, size_t cap)
+{
+  if (!id)
+    return "-";
+  return gb_text_sanitize(buf, cap, id, strlen(id));
+}
+
+/* Names a field of the event's data as a path from the event ("data.Id"). */
+static void prefix_field(struct gb_error *err, const char *prefix)
+{
+  size_t n = strlen(err->field), p = strlen(prefix);
+
+  if (n + p < sizeof(err->field)) {
+    memmove(err->field + p, err->field, n + 1);
+    memcpy(err->field, prefix, p);
+  }
+}
+
+/* Keeps an event out for good: recorded, then acknowledged, because
+ * delivering it again cannot make it valid. */
+static bool reject(const struct gb_app *app, struct gb_invocation *inv,
+                   const cJSON *event_value, const char *kind,
+                   const char *event_id, const char *game_id,
+                   const struct gb_error *why, struct gb_error *err)
+{
+  struct gb_rejection rejection;
+  char *raw = gb_json_print(event_value);
+  char id_buf[80];
+  bool ok;
+
+  rejection.kind = kind;
+  rejection.event_id = event_id;
+  rejection.game_id = game_id;
+  rejection.field = why->field[0] ? why->field : NULL;
+  rejection.reason = why->message;
+  rejection.raw = raw;
+  ok = gb_store_record_rejection(app->store, &rejection, gb_time_now_ms(),
+                                 err);
+  cJSON_free(raw);
+  if (ok)
+    gb_invocation_log(inv,
+                      "GameCompleted invocation=%s event=%s outcome=rejected "
+                      "kind=%s field=%s reason=%s",
+                      inv->id, loggable(event_id, id_buf, sizeof(id_buf)),
+                      kind, why->field[0] ? why->field : "-", why->message);
+  return ok;
+}
+
+static bool count_game(const struct gb_app *app, struct gb_invocation *inv,
+                       const cJSON *event_value, const struct gb_event *event,
+                       struct gb_error *err)
+{
+  struct gb_game game;
+  struct gb_error invalid = {0};
+  enum gb_put_result result;
+  char id_buf[80];
+  int64_t now = gb_time_now_ms();
+
+  if (strcmp(event->type, GB_EVENT_TYPE_GAME_COMPLETED) != 0) {
+    gb_error_set(&invalid, GB_ERR_INVALID, 0,
+                 event->schema == GB_SCHEMA_CLOUD_EVENTS ? "type"
+                                                         : "eventType",
+                 "event type must be \"%s\"", GB_EVENT_TYPE_GAME_COMPLETED);
+    return reject(app, inv, event_value, "invalid", event->id, NULL,
+                  &invalid, err);
+  }
+  if (!gb_game_from_json(event->data, now, &game, &invalid)) {
+    prefix_field(&invalid, "data.");
+    return reject(app, inv, event_value, "invalid", event->id, NULL,
+                  &invalid, err);
+  }
+  if (!gb_store_put_game(app->store, &game, &result, err))
+    return false;
+  if (result == GB_PUT_CONFLICT) {
+    gb_error_set(&invalid, GB_ERR_INVALID, 0, "data.Id",
+                 "a different game with Id %s is already stored", game.id);
+    return reject(app, inv, event_value, "conflict", event->id, game.id,
+                  &invalid, err);
+  }
+  /* A duplicate refreshes too: its first delivery may have stored the game
+   * and then failed before the leaderboards were written. */
+  if (!gb_store_refresh_leaderboards(app->store, now, NULL, err))
+    return false;
+  gb_invocation_log(inv, "GameCompleted invocation=%s event=%s game=%s "
+                         "outcome=%s",
+                    inv->id, loggable(event->id, id_buf, sizeof(id_buf)),
+                    game.id,
+                    result == GB_PUT_STORED ? "counted" : "duplicate");
+  return true;
+}
+
+void fn_game_completed(const struct gb_app *app, const struct gb_request *req,
+                       struct gb_reply *reply)
+{
+  struct gb_invocation inv;
+  struct gb_event event = {0};
+  struct gb_error err = {0}, invalid = {0};
+  const cJSON *value;
+  cJSON *owned = NULL, *body;
+  bool ok;
+
+  if (!gb_invocation_parse(&inv, req->body, req->body_len,
+                           req->invocation_id, &err)) {
+    gb_reply_error(reply, &err);
+    goto done;
+  }
+  value = gb_invocation_binding(&inv, FN_GAME_COMPLETED_BINDING, &owned,
+                                &err);
+  if (!value) {
+    gb_reply_error(reply, &err);
+    goto done;
+  }
+
+  if (gb_event_parse(value, &event, &invalid))
+    ok = count_game(app, &inv, value, &event, &err);
+  else
+    ok = reject(app, &inv, value, "invalid", event.id, NULL, &invalid, &err);
+
+  if (!ok) {
+    gb_invocation_log(&inv, "GameCompleted invocation=%s outcome=failed "
+                            "retryable=%s reason=%s",
+                      inv.id, gb_error_retryable(&err) ? "yes" : "no",
+                      err.message);
+    gb_reply_error(reply, &err);
+    /* The host ignores a failed invocation's body; the Logs help a human
+     * reading the handler's reply directly. */
+    cJSON_AddItemToObject(reply->body, "Logs", inv.logs);
+    inv.logs = NULL;
+    goto done;
+  }
+  body = gb_invocation_reply(&inv, NULL, NULL);
+  if (!body) {
+    gb_error_set(&err, GB_ERR_INTERNAL, 0, "", "out of memory");
+    gb_reply_error(reply, &err);
+    goto done;
+  }
+  gb_reply_json(reply, 200, body);
+
+done:
+  gb_event_cleanup(&event);
+  cJSON_Delete(owned);
+  gb_invocation_cleanup(&inv);
+}

@@ -1,0 +1,111 @@
+#include "gb_config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_DATABASE "rockpaperscissors"
+
+const char *gb_config_getenv(const char *name, void *ctx)
+{
+  (void)ctx;
+  return getenv(name);
+}
+
+static const char *setting(gb_config_lookup lookup, void *ctx,
+                           const char *name)
+{
+  const char *v = lookup(name, ctx);
+
+  return v && *v ? v : NULL;
+}
+
+/* Parses a whole decimal integer in [min, max]; the message quotes the
+ * value, so this is used only for settings that are not secret. */
+static bool integer_setting(gb_config_lookup lookup, void *ctx,
+                            const char *name, long def, long min, long max,
+                            long *out, struct gb_error *err)
+{
+  const char *v = setting(lookup, ctx, name);
+  char *end;
+  long n;
+
+  if (!v) {
+    *out = def;
+    return true;
+  }
+  errno = 0;
+  n = strtol(v, &end, 10);
+  if (errno || end == v || *end || n < min || n > max)
+    return gb_error_set(err, GB_ERR_CONFIG, 0, name,
+                        "%s must be a whole number from %ld to %ld", name,
+                        min, max);
+  *out = n;
+  return true;
+}
+
+static bool database_name_valid(const char *name)
+{
+  size_t len = strlen(name), i;
+
+  if (len == 0 || len > 63)
+    return false;
+  for (i = 0; i < len; i++) {
+    char c = name[i];
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+          (i > 0 && ((c >= '0' && c <= '9') || c == '_' || c == '-'))))
+      return false;
+  }
+  return true;
+}
+
+bool gb_config_load(struct gb_config *cfg, gb_config_lookup lookup,
+                    void *ctx, struct gb_error *err)
+{
+  long port, ttl, threads, body, timeout;
+  const char *port_name = "FUNCTIONS_CUSTOMHANDLER_PORT";
+
+  memset(cfg, 0, sizeof(*cfg));
+  /* The host sets both names; the legacy one is a fallback only. */
+  if (!setting(lookup, ctx, port_name) &&
+      setting(lookup, ctx, "FUNCTIONS_HTTPWORKER_PORT"))
+    port_name = "FUNCTIONS_HTTPWORKER_PORT";
+  if (!setting(lookup, ctx, port_name))
+    return gb_error_set(err, GB_ERR_CONFIG, 0, port_name,
+                        "%s is not set: the Functions host sets it to the "
+                        "port the handler must listen on",
+                        port_name);
+  if (!integer_setting(lookup, ctx, port_name, 0, 1, 65535, &port, err))
+    return false;
+
+  cfg->connection_string = setting(lookup, ctx, "COSMOS_CONNECTION_STRING");
+  if (!cfg->connection_string)
+    return gb_error_set(err, GB_ERR_CONFIG, 0, "COSMOS_CONNECTION_STRING",
+                        "COSMOS_CONNECTION_STRING is not set: it must hold "
+                        "a mongodb:// connection string");
+
+  cfg->database = setting(lookup, ctx, "COSMOS_DATABASE");
+  if (!cfg->database)
+    cfg->database = DEFAULT_DATABASE;
+  if (!database_name_valid(cfg->database))
+    return gb_error_set(err, GB_ERR_CONFIG, 0, "COSMOS_DATABASE",
+                        "COSMOS_DATABASE must be 1 to 63 characters: a "
+                        "letter, then letters, digits, '_' or '-'");
+
+  if (!integer_setting(lookup, ctx, "LEADERBOARD_TTL_SECONDS", 86400, 1,
+                       31536000, &ttl, err) ||
+      !integer_setting(lookup, ctx, "GRIDBOARD_THREADS", 32, 1, 512,
+                       &threads, err) ||
+      !integer_setting(lookup, ctx, "GRIDBOARD_MAX_BODY_BYTES", 4194304, 1024,
+                       67108864, &body, err) ||
+      !integer_setting(lookup, ctx, "GRIDBOARD_REQUEST_TIMEOUT_MS", 30000,
+                       100, 600000, &timeout, err))
+    return false;
+
+  cfg->port = (int)port;
+  cfg->ttl_seconds = ttl;
+  cfg->threads = (int)threads;
+  cfg->max_body_bytes = (size_t)body;
+  cfg->request_timeout_ms = timeout;
+  return true;
+}

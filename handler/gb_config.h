@@ -1,0 +1,36 @@
+/* gb_config: every setting gridboard reads, checked once at start-up.
+ *
+ * Settings come from the environment (app settings in Azure, Values in
+ * local.settings.json under the Functions host). A bad setting is reported
+ * by name; the value of a secret is never printed. */
+#ifndef GB_CONFIG_H
+#define GB_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "gb_error.h"
+
+struct gb_config {
+  int port;                       /* FUNCTIONS_CUSTOMHANDLER_PORT */
+  const char *connection_string;  /* COSMOS_CONNECTION_STRING (secret) */
+  const char *database;           /* COSMOS_DATABASE */
+  long ttl_seconds;               /* LEADERBOARD_TTL_SECONDS */
+  int threads;                    /* GRIDBOARD_THREADS */
+  size_t max_body_bytes;          /* GRIDBOARD_MAX_BODY_BYTES */
+  long request_timeout_ms;        /* GRIDBOARD_REQUEST_TIMEOUT_MS */
+};
+
+/* Reads a setting by name; NULL when unset. getenv in production. */
+typedef const char *(*gb_config_lookup)(const char *name, void *ctx);
+
+/* Fills *cfg from lookup. On failure returns false with err
+ * (GB_ERR_CONFIG) naming the setting in err->field. String members point
+ * into the lookup's storage, which must outlive cfg. */
+bool gb_config_load(struct gb_config *cfg, gb_config_lookup lookup,
+                    void *ctx, struct gb_error *err);
+
+/* A lookup that reads the process environment. */
+const char *gb_config_getenv(const char *name, void *ctx);
+
+#endif

@@ -1,0 +1,42 @@
+#include "gb_log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
+
+static void log_line(FILE *out, const char *level, const char *fmt,
+                     va_list ap)
+{
+  char stamp[32];
+  struct timespec now;
+  struct tm tm;
+  char line[1024];
+
+  clock_gettime(CLOCK_REALTIME, &now);
+  gmtime_r(&now.tv_sec, &tm);
+  strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+  vsnprintf(line, sizeof(line), fmt, ap);
+  /* One fprintf per line: stdio locks the stream per call, so lines from
+   * worker threads do not interleave. */
+  fprintf(out, "%s.%03ldZ gridboard %s %s\n", stamp, now.tv_nsec / 1000000L,
+          level, line);
+  fflush(out);
+}
+
+void gb_log_info(const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start(ap, fmt);
+  log_line(stdout, "info", fmt, ap);
+  va_end(ap);
+}
+
+void gb_log_error(const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start(ap, fmt);
+  log_line(stderr, "error", fmt, ap);
+  va_end(ap);
+}

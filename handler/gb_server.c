@@ -1,0 +1,274 @@
+#include "gb_server.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <civetweb.h>
+
+#include "fn_game_completed.h"
+#include "gb_json.h"
+#include "gb_log.h"
+
+struct gb_server {
+  struct mg_context *ctx;
+  const struct gb_app *app;
+};
+
+/* ================ Route table ================ */
+
+enum route_flags {
+  ROUTE_INVOCATION = 1 << 0, /* body is a host invocation envelope */
+  ROUTE_WRITES_DB = 1 << 1,  /* changes the database */
+  ROUTE_IDEMPOTENT = 1 << 2  /* a repeat has no further effect */
+};
+
+static void fn_ready(const struct gb_app *app, const struct gb_request *req,
+                     struct gb_reply *reply);
+
+static const struct route {
+  const char *method;
+  const char *path;
+  void (*handler)(const struct gb_app *, const struct gb_request *,
+                  struct gb_reply *);
+  unsigned flags;
+} routes[] = {
+    {"GET", "/", fn_ready, ROUTE_IDEMPOTENT},
+    {"POST", "/GameCompleted", fn_game_completed,
+     ROUTE_INVOCATION | ROUTE_WRITES_DB | ROUTE_IDEMPOTENT},
+};
+
+static void fn_ready(const struct gb_app *app, const struct gb_request *req,
+                     struct gb_reply *reply)
+{
+  cJSON *body = cJSON_CreateObject();
+
+  (void)app;
+  (void)req;
+  cJSON_AddStringToObject(body, "status", "ready");
+  gb_reply_json(reply, 200, body);
+}
+
+/* ================ Request and response ================ */
+
+static void send_reply(struct mg_connection *conn, const struct gb_reply *r,
+                       bool close_connection)
+{
+  char *text = r->body ? gb_json_print(r->body) : NULL;
+  const char *body = text ? text : "{}";
+  size_t len = strlen(body);
+  char length[32];
+
+  snprintf(length, sizeof(length), "%zu", len);
+  mg_response_header_start(conn, r->status);
+  mg_response_header_add(conn, "Content-Type", "application/json", -1);
+  mg_response_header_add(conn, "Content-Length", length, -1);
+  mg_response_header_add(conn, "Cache-Control", "no-store", -1);
+  if (close_connection)
+    mg_response_header_add(conn, "Connection", "close", -1);
+  mg_response_header_send(conn);
+  mg_write(conn, body, len);
+  cJSON_free(text);
+}
+
+static bool is_json_media_type(const char *content_type)
+{
+  size_t n = strlen("application/json");
+
+  return content_type && strncasecmp(content_type, "application/json", n) == 0 &&
+         (content_type[n] == '\0' || content_type[n] == ';' ||
+          content_type[n] == ' ');
+}
+
+/* Reads the whole body (chunked or not) into a new buffer, refusing more
+ * than max bytes. *body is NULL for an empty body. */
+static bool read_body(struct mg_connection *conn, size_t max, char **body,
+                      size_t *len, struct gb_error *err)
+{
+  const struct mg_request_info *ri = mg_get_request_info(conn);
+  size_t cap, used = 0;
+  char *buf;
+
+  *body = NULL;
+  *len = 0;
+  if (ri->content_length > 0 && (unsigned long long)ri->content_length > max)
+    return gb_error_set(err, GB_ERR_TOO_LARGE, 0, "body",
+                        "the body exceeds %zu bytes", max);
+  cap = ri->content_length > 0 ? (size_t)ri->content_length : 16384;
+  if (cap > max)
+    cap = max;
+  buf = malloc(cap + 1);
+  if (!buf)
+    return gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
+  for (;;) {
+    int n;
+
+    if (used == cap) {
+      char *bigger;
+      if (cap >= max) {
+        /* One byte more tells a body of exactly max from a longer one. */
+        char probe;
+        n = mg_read(conn, &probe, 1);
+        if (n > 0) {
+          free(buf);
+          return gb_error_set(err, GB_ERR_TOO_LARGE, 0, "body",
+                              "the body exceeds %zu bytes", max);
+        }
+        break;
+      }
+      cap = cap * 2 > max ? max : cap * 2;
+      bigger = realloc(buf, cap + 1);
+      if (!bigger) {
+        free(buf);
+        return gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
+      }
+      buf = bigger;
+    }
+    n = mg_read(conn, buf + used, cap - used);
+    if (n < 0) {
+      free(buf);
+      return gb_error_set(err, GB_ERR_INVALID, 0, "body",
+                          "the body could not be read completely");
+    }
+    if (n == 0)
+      break;
+    used += (size_t)n;
+  }
+  buf[used] = '\0';
+  *body = buf;
+  *len = used;
+  return true;
+}
+
+static const struct route *find_route(const char *method, const char *path,
+                                      struct gb_error *err)
+{
+  bool path_known = false;
+  size_t i;
+
+  for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+    if (strcmp(routes[i].path, path) != 0)
+      continue;
+    path_known = true;
+    if (strcmp(routes[i].method, method) == 0)
+      return &routes[i];
+  }
+  if (path_known)
+    gb_error_set(err, GB_ERR_METHOD, 0, "method", "%s is not allowed here",
+                 method);
+  else
+    gb_error_set(err, GB_ERR_NOT_FOUND, 0, "path", "no function at this path");
+  return NULL;
+}
+
+static int on_request(struct mg_connection *conn, void *cbdata)
+{
+  const struct gb_server *server = cbdata;
+  const struct mg_request_info *ri = mg_get_request_info(conn);
+  const struct gb_config *cfg = server->app->config;
+  struct gb_error err = {0};
+  struct gb_reply reply = {500, NULL};
+  struct gb_request req = {0};
+  const struct route *route;
+  char *body = NULL;
+  bool close_connection = false;
+
+  route = find_route(ri->request_method, ri->local_uri, &err);
+  if (!route) {
+    gb_reply_error(&reply, &err);
+    /* An unread body would be taken for the next request. */
+    close_connection = ri->content_length != 0;
+    goto send;
+  }
+  if ((route->flags & ROUTE_INVOCATION) &&
+      !is_json_media_type(mg_get_header(conn, "Content-Type"))) {
+    gb_error_set(&err, GB_ERR_MEDIA_TYPE, 0, "Content-Type",
+                 "invocations must be sent as application/json");
+    gb_reply_error(&reply, &err);
+    close_connection = true;
+    goto send;
+  }
+  if (!read_body(conn, cfg->max_body_bytes, &body, &req.body_len, &err)) {
+    gb_reply_error(&reply, &err);
+    close_connection = true;
+    goto send;
+  }
+  req.body = body;
+  req.invocation_id = mg_get_header(conn, "X-Azure-Functions-InvocationId");
+  route->handler(server->app, &req, &reply);
+
+send:
+  send_reply(conn, &reply, close_connection);
+  cJSON_Delete(reply.body);
+  free(body);
+  return reply.status;
+}
+
+static int on_log_message(const struct mg_connection *conn,
+                          const char *message)
+{
+  (void)conn;
+  gb_log_error("http server: %s", message);
+  return 1;
+}
+
+/* ================ Lifecycle ================ */
+
+struct gb_server *gb_server_start(const struct gb_app *app,
+                                  struct gb_error *err)
+{
+  const struct gb_config *cfg = app->config;
+  struct gb_server *server = calloc(1, sizeof(*server));
+  struct mg_callbacks callbacks;
+  struct mg_init_data init;
+  struct mg_error_data error;
+  unsigned error_code = 0;
+  char ports[32], threads[16], timeout[24], error_text[256] = "";
+  const char *options[] = {"listening_ports", ports,
+                           "num_threads", threads,
+                           "request_timeout_ms", timeout,
+                           "enable_keep_alive", "yes",
+                           "keep_alive_timeout_ms", "5000",
+                           "listen_backlog", "512",
+                           NULL, NULL};
+
+  if (!server) {
+    gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
+    return NULL;
+  }
+  server->app = app;
+  snprintf(ports, sizeof(ports), "127.0.0.1:%d", cfg->port);
+  snprintf(threads, sizeof(threads), "%d", cfg->threads);
+  snprintf(timeout, sizeof(timeout), "%ld", cfg->request_timeout_ms);
+
+  memset(&callbacks, 0, sizeof(callbacks));
+  callbacks.log_message = on_log_message;
+  memset(&init, 0, sizeof(init));
+  init.callbacks = &callbacks;
+  init.user_data = server;
+  init.configuration_options = options;
+  memset(&error, 0, sizeof(error));
+  error.code = &error_code;
+  error.text = error_text;
+  error.text_buffer_size = sizeof(error_text);
+
+  server->ctx = mg_start2(&init, &error);
+  if (!server->ctx) {
+    gb_error_set(err, GB_ERR_CONFIG, 0, "FUNCTIONS_CUSTOMHANDLER_PORT",
+                 "cannot listen on 127.0.0.1:%d: %s", cfg->port,
+                 error_text[0] ? error_text : "unknown error");
+    free(server);
+    return NULL;
+  }
+  mg_set_request_handler(server->ctx, "/", on_request, server);
+  return server;
+}
+
+void gb_server_stop(struct gb_server *server)
+{
+  if (!server)
+    return;
+  mg_stop(server->ctx);
+  free(server);
+}

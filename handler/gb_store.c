@@ -1,0 +1,714 @@
+#include "gb_store.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <mongoc/mongoc.h>
+
+#include "gb_db_error.h"
+#include "gb_log.h"
+#include "gb_text.h"
+#include "gb_time.h"
+
+#define GAMES "games"
+#define STATS "stats"
+#define REJECTED "rejected"
+
+/* Throttled (16500) operations are retried in place this often, waiting the
+ * server's RetryAfterMs capped at THROTTLE_WAIT_CAP_MS, before the
+ * invocation fails and Event Grid's own retry takes over. */
+#define THROTTLE_RETRIES 2
+#define THROTTLE_WAIT_CAP_MS 1000
+#define THROTTLE_DEFAULT_WAIT_MS 100
+
+#define RAW_EVENT_MAX 16384
+#define TEXT_MAX 512
+
+struct gb_store {
+  mongoc_uri_t *uri;
+  mongoc_client_pool_t *pool;
+  char *database;
+  long ttl_seconds;
+  /* Index set-up runs once, on the first call that reaches the server, so
+   * that start-up does not depend on the database being up. */
+  pthread_mutex_t setup_lock;
+  bool indexes_ready;
+};
+
+/* ================ Connection ================ */
+
+static void default_int_option(mongoc_uri_t *uri, const char *key,
+                               int32_t value)
+{
+  if (!mongoc_uri_has_option(uri, key))
+    mongoc_uri_set_option_as_int32(uri, key, value);
+}
+
+struct gb_store *gb_store_new(const char *connection_string,
+                              const char *database, int max_clients,
+                              long ttl_seconds, struct gb_error *err)
+{
+  struct gb_store *store = calloc(1, sizeof(*store));
+  bson_error_t error;
+
+  if (!store) {
+    gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
+    return NULL;
+  }
+  pthread_mutex_init(&store->setup_lock, NULL);
+  store->ttl_seconds = ttl_seconds;
+  store->uri = mongoc_uri_new_with_error(connection_string, &error);
+  if (!store->uri) {
+    /* mongoc's message can quote parts of the string, which may hold the
+     * account key, so only a generic reason is given. */
+    gb_error_set(err, GB_ERR_CONFIG, 0, "COSMOS_CONNECTION_STRING",
+                 "COSMOS_CONNECTION_STRING is not a valid mongodb:// "
+                 "connection string");
+    goto fail;
+  }
+  if (!mongoc_uri_has_option(store->uri, MONGOC_URI_RETRYWRITES))
+    mongoc_uri_set_option_as_bool(store->uri, MONGOC_URI_RETRYWRITES, false);
+  default_int_option(store->uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, 5000);
+  default_int_option(store->uri, MONGOC_URI_CONNECTTIMEOUTMS, 5000);
+  default_int_option(store->uri, MONGOC_URI_SOCKETTIMEOUTMS, 15000);
+
+  store->pool = mongoc_client_pool_new_with_error(store->uri, &error);
+  if (!store->pool) {
+    gb_error_set(err, GB_ERR_CONFIG, 0, "COSMOS_CONNECTION_STRING",
+                 "COSMOS_CONNECTION_STRING was refused by the MongoDB "
+                 "driver (check its TLS and authentication options)");
+    goto fail;
+  }
+  mongoc_client_pool_set_error_api(store->pool, MONGOC_ERROR_API_VERSION_2);
+  if (!mongoc_uri_get_appname(store->uri))
+    mongoc_client_pool_set_appname(store->pool, "gridboard");
+  mongoc_client_pool_max_size(store->pool,
+                              (uint32_t)(max_clients > 0 ? max_clients : 1));
+  store->database = strdup(database);
+  if (!store->database) {
+    gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
+    goto fail;
+  }
+  return store;
+
+fail:
+  gb_store_destroy(store);
+  return NULL;
+}
+
+void gb_store_destroy(struct gb_store *store)
+{
+  if (!store)
+    return;
+  if (store->pool)
+    mongoc_client_pool_destroy(store->pool);
+  mongoc_uri_destroy(store->uri);
+  free(store->database);
+  pthread_mutex_destroy(&store->setup_lock);
+  free(store);
+}
+
+static void on_driver_log(mongoc_log_level_t level, const char *domain,
+                          const char *message, void *user_data)
+{
+  (void)user_data;
+  if (level <= MONGOC_LOG_LEVEL_WARNING)
+    gb_log_error("database driver (%s): %s", domain, message);
+}
+
+void gb_store_init_driver(void)
+{
+  mongoc_init();
+  mongoc_log_set_handler(on_driver_log, NULL);
+}
+
+void gb_store_cleanup_driver(void)
+{
+  mongoc_cleanup();
+}
+
+/* ================ Running operations ================ */
+
+/* One unit of database work on a popped client. Returns false with error
+ * filled on a driver or server failure; ctx carries inputs and results. */
+typedef bool (*store_op)(mongoc_database_t *db, void *ctx,
+                         bson_error_t *error);
+
+static bool fail_from_driver(struct gb_error *err, const char *what,
+                             const bson_error_t *error)
+{
+  enum gb_db_fault fault = gb_db_classify(error->domain, error->code);
+  enum gb_error_kind kind = fault == GB_DB_FAULT_PERMANENT ? GB_ERR_DATABASE
+                                                           : GB_ERR_UNAVAILABLE;
+
+  return gb_error_set(err, kind, (int)error->code, "", "%s: %s", what,
+                      error->message);
+}
+
+static bool create_index(mongoc_database_t *db, const char *collection,
+                         const bson_t *index, bson_error_t *error)
+{
+  bson_t *cmd = BCON_NEW("createIndexes", BCON_UTF8(collection), "indexes",
+                         "[", BCON_DOCUMENT(index), "]");
+  bool ok = mongoc_database_write_command_with_opts(db, cmd, NULL, NULL,
+                                                    error);
+
+  bson_destroy(cmd);
+  return ok;
+}
+
+/* The stats documents expire on their own where the server can do it: a
+ * TTL index on expiresAt (Cosmos DB with EnableTtlOnCustomPath), else on
+ * Cosmos DB's _ts. FerretDB has neither (error 238), so readers also check
+ * expiresAt themselves. */
+static void ensure_stats_ttl(mongoc_database_t *db, long ttl_seconds)
+{
+  bson_t *custom = BCON_NEW("key", "{", "expiresAt", BCON_INT32(1), "}",
+                            "name", BCON_UTF8("expiresAt_ttl"),
+                            "expireAfterSeconds", BCON_INT32(0));
+  bson_t *system = BCON_NEW("key", "{", "_ts", BCON_INT32(1), "}", "name",
+                            BCON_UTF8("_ts_ttl"), "expireAfterSeconds",
+                            BCON_INT32((int32_t)ttl_seconds));
+  bson_error_t error;
+
+  if (create_index(db, STATS, custom, &error))
+    gb_log_info("stats expire through a TTL index on expiresAt");
+  else if (create_index(db, STATS, system, &error))
+    gb_log_info("stats expire through a TTL index on _ts");
+  else
+    gb_log_info("the database has no TTL index for stats (code %u); "
+                "expiry is enforced by gridboard",
+                error.code);
+  bson_destroy(custom);
+  bson_destroy(system);
+}
+
+static bool ensure_indexes(struct gb_store *store, mongoc_database_t *db,
+                           bson_error_t *error)
+{
+  bson_t *by_time;
+  bool ok = true;
+
+  pthread_mutex_lock(&store->setup_lock);
+  if (!store->indexes_ready) {
+    /* Every leaderboard query filters games on Timestamp. */
+    by_time = BCON_NEW("key", "{", "Timestamp", BCON_INT32(1), "}", "name",
+                       BCON_UTF8("Timestamp_1"));
+    ok = create_index(db, GAMES, by_time, error);
+    bson_destroy(by_time);
+    if (ok) {
+      ensure_stats_ttl(db, store->ttl_seconds);
+      store->indexes_ready = true;
+    }
+  }
+  pthread_mutex_unlock(&store->setup_lock);
+  return ok;
+}
+
+static void sleep_ms(long ms)
+{
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+  nanosleep(&ts, NULL);
+}
+
+static bool store_run(struct gb_store *store, const char *what, store_op op,
+                      void *ctx, struct gb_error *err)
+{
+  bson_error_t error;
+  long wait_ms;
+  int attempt;
+
+  for (attempt = 0;; attempt++) {
+    mongoc_client_t *client = mongoc_client_pool_pop(store->pool);
+    mongoc_database_t *db;
+    bool ok;
+
+    if (!client)
+      return gb_error_set(err, GB_ERR_UNAVAILABLE, 0, "",
+                          "%s: no database client available", what);
+    db = mongoc_client_get_database(client, store->database);
+    memset(&error, 0, sizeof(error));
+    ok = ensure_indexes(store, db, &error) && op(db, ctx, &error);
+    mongoc_database_destroy(db);
+    mongoc_client_pool_push(store->pool, client);
+    if (ok)
+      return true;
+    if (gb_db_classify(error.domain, error.code) != GB_DB_FAULT_THROTTLED ||
+        attempt >= THROTTLE_RETRIES)
+      return fail_from_driver(err, what, &error);
+    wait_ms = gb_db_retry_after_ms(error.message, THROTTLE_DEFAULT_WAIT_MS);
+    sleep_ms(wait_ms < THROTTLE_WAIT_CAP_MS ? wait_ms : THROTTLE_WAIT_CAP_MS);
+  }
+}
+
+/* ================ Games ================ */
+
+struct put_game_ctx {
+  const struct gb_game *game;
+  enum gb_put_result result;
+};
+
+/* Reads a stored game back; false when the document is not one. */
+static bool game_from_bson(const bson_t *doc, struct gb_game *game)
+{
+  bson_iter_t it;
+  unsigned seen = 0;
+
+  memset(game, 0, sizeof(*game));
+  if (!bson_iter_init(&it, doc))
+    return false;
+  while (bson_iter_next(&it)) {
+    const char *key = bson_iter_key(&it);
+    uint32_t len;
+    const char *s;
+
+    if (strcmp(key, "_id") == 0 && BSON_ITER_HOLDS_UTF8(&it)) {
+      s = bson_iter_utf8(&it, &len);
+      snprintf(game->id, sizeof(game->id), "%s", s);
+      seen |= 1;
+    } else if (strcmp(key, "WinnerEmail") == 0 && BSON_ITER_HOLDS_UTF8(&it)) {
+      s = bson_iter_utf8(&it, &len);
+      snprintf(game->winner_email, sizeof(game->winner_email), "%s", s);
+      seen |= 2;
+    } else if (strcmp(key, "RockCount") == 0 && BSON_ITER_HOLDS_INT32(&it)) {
+      game->rock_count = bson_iter_int32(&it);
+      seen |= 4;
+    } else if (strcmp(key, "PaperCount") == 0 && BSON_ITER_HOLDS_INT32(&it)) {
+      game->paper_count = bson_iter_int32(&it);
+      seen |= 8;
+    } else if (strcmp(key, "ScissorsCount") == 0 &&
+               BSON_ITER_HOLDS_INT32(&it)) {
+      game->scissors_count = bson_iter_int32(&it);
+      seen |= 16;
+    } else if (strcmp(key, "Timestamp") == 0 &&
+               BSON_ITER_HOLDS_DATE_TIME(&it)) {
+      game->timestamp_ms = bson_iter_date_time(&it);
+      seen |= 32;
+    }
+  }
+  return seen == 63;
+}
+
+static bool find_game(mongoc_collection_t *games, const char *id,
+                      struct gb_game *stored, bool *found,
+                      bson_error_t *error)
+{
+  bson_t *filter = BCON_NEW("_id", BCON_UTF8(id));
+  bson_t *opts = BCON_NEW("limit", BCON_INT64(1));
+  mongoc_cursor_t *cursor =
+      mongoc_collection_find_with_opts(games, filter, opts, NULL);
+  const bson_t *doc;
+  bool ok;
+
+  *found = false;
+  if (mongoc_cursor_next(cursor, &doc)) {
+    *found = true;
+    if (!game_from_bson(doc, stored))
+      memset(stored, 0, sizeof(*stored)); /* unreadable: never "same" */
+  }
+  ok = !mongoc_cursor_error(cursor, error);
+  mongoc_cursor_destroy(cursor);
+  bson_destroy(opts);
+  bson_destroy(filter);
+  return ok;
+}
+
+static bool put_game_op(mongoc_database_t *db, void *vctx,
+                        bson_error_t *error)
+{
+  struct put_game_ctx *ctx = vctx;
+  const struct gb_game *g = ctx->game;
+  mongoc_collection_t *games = mongoc_database_get_collection(db, GAMES);
+  bson_t *doc = BCON_NEW(
+      "_id", BCON_UTF8(g->id), "WinnerEmail", BCON_UTF8(g->winner_email),
+      "RockCount", BCON_INT32(g->rock_count), "PaperCount",
+      BCON_INT32(g->paper_count), "ScissorsCount",
+      BCON_INT32(g->scissors_count), "Timestamp",
+      BCON_DATE_TIME(g->timestamp_ms), "storedAt",
+      BCON_DATE_TIME(gb_time_now_ms()));
+  struct gb_game stored;
+  bool ok, found;
+
+  ok = mongoc_collection_insert_one(games, doc, NULL, NULL, error);
+  if (ok) {
+    ctx->result = GB_PUT_STORED;
+  } else if (gb_db_classify(error->domain, error->code) ==
+             GB_DB_FAULT_DUPLICATE_KEY) {
+    /* The Id is taken: the same game delivered again, or another game. */
+    ok = find_game(games, g->id, &stored, &found, error);
+    if (ok && !found) {
+      /* Deleted between the two calls: let the caller retry. */
+      bson_set_error(error, MONGOC_ERROR_STREAM, 0,
+                     "game %s vanished during the duplicate check", g->id);
+      ok = false;
+    } else if (ok) {
+      ctx->result = gb_game_same(&stored, g) ? GB_PUT_DUPLICATE
+                                             : GB_PUT_CONFLICT;
+    }
+  }
+  bson_destroy(doc);
+  mongoc_collection_destroy(games);
+  return ok;
+}
+
+bool gb_store_put_game(struct gb_store *store, const struct gb_game *game,
+                       enum gb_put_result *result, struct gb_error *err)
+{
+  struct put_game_ctx ctx = {game, GB_PUT_STORED};
+
+  if (!store_run(store, "storing the game", put_game_op, &ctx, err))
+    return false;
+  *result = ctx.result;
+  return true;
+}
+
+/* ================ Leaderboards ================ */
+
+static bson_t *window_match(const struct gb_leaderboard *lb)
+{
+  return BCON_NEW("$match", "{", "Timestamp", "{", "$gte",
+                  BCON_DATE_TIME(lb->window_start_ms), "$lte",
+                  BCON_DATE_TIME(lb->window_end_ms), "}", "}");
+}
+
+/* An aggregation's numeric result, whatever integer or double type the
+ * server chose for a $sum. */
+static bool read_count(const bson_iter_t *it, int64_t *out)
+{
+  if (BSON_ITER_HOLDS_INT32(it) || BSON_ITER_HOLDS_INT64(it)) {
+    *out = bson_iter_as_int64(it);
+  } else if (BSON_ITER_HOLDS_DOUBLE(it)) {
+    double v = bson_iter_double(it);
+    if (!(v >= 0 && v <= 9.0e15) || v != (double)(int64_t)v)
+      return false;
+    *out = (int64_t)v;
+  } else {
+    return false;
+  }
+  return *out >= 0;
+}
+
+static bool bad_reply(bson_error_t *error, const char *what)
+{
+  bson_set_error(error, MONGOC_ERROR_PROTOCOL,
+                 MONGOC_ERROR_PROTOCOL_INVALID_REPLY,
+                 "unexpected %s in the database's reply", what);
+  return false;
+}
+
+static bool aggregate_winners(mongoc_collection_t *games,
+                              struct gb_leaderboard *lb, bson_error_t *error)
+{
+  bson_t *match = window_match(lb);
+  bson_t *pipeline = BCON_NEW(
+      "pipeline", "[", BCON_DOCUMENT(match), "{", "$group", "{", "_id",
+      BCON_UTF8("$WinnerEmail"), "wins", "{", "$sum", BCON_INT32(1), "}", "}",
+      "}", "{", "$sort", "{", "wins", BCON_INT32(-1), "_id", BCON_INT32(1),
+      "}", "}", "{", "$limit", BCON_INT32(GB_LEADERBOARD_TOP), "}", "]");
+  mongoc_cursor_t *cursor = mongoc_collection_aggregate(
+      games, MONGOC_QUERY_NONE, pipeline, NULL, NULL);
+  const bson_t *doc;
+  bool ok = true;
+
+  while (ok && mongoc_cursor_next(cursor, &doc)) {
+    bson_iter_t it;
+    const char *email = NULL;
+    uint32_t len = 0;
+    int64_t wins = -1;
+
+    if (!bson_iter_init(&it, doc))
+      break;
+    while (bson_iter_next(&it)) {
+      if (strcmp(bson_iter_key(&it), "_id") == 0 && BSON_ITER_HOLDS_UTF8(&it))
+        email = bson_iter_utf8(&it, &len);
+      else if (strcmp(bson_iter_key(&it), "wins") == 0 &&
+               !read_count(&it, &wins))
+        wins = -1;
+    }
+    if (!email || len == 0 || len > GB_EMAIL_MAX || wins < 1 ||
+        lb->winner_count >= GB_LEADERBOARD_TOP)
+      ok = bad_reply(error, "winner entry");
+    else
+      gb_leaderboard_offer(lb, email, wins);
+  }
+  if (ok && mongoc_cursor_error(cursor, error))
+    ok = false;
+  mongoc_cursor_destroy(cursor);
+  bson_destroy(pipeline);
+  bson_destroy(match);
+  return ok;
+}
+
+/* Sums one quantity over the window's games: `field` ("$RockCount"), or 1
+ * per game when field is NULL. One accumulator per $group on purpose:
+ * FerretDB v1.24.2 feeds every accumulator of a $group from one shared
+ * iterator, so all but the first come out as 0. */
+static bool aggregate_sum(mongoc_collection_t *games,
+                          const struct gb_leaderboard *lb, const char *field,
+                          int64_t *total, bson_error_t *error)
+{
+  bson_t *match = window_match(lb);
+  bson_t *pipeline =
+      field ? BCON_NEW("pipeline", "[", BCON_DOCUMENT(match), "{", "$group",
+                       "{", "_id", BCON_NULL, "total", "{", "$sum",
+                       BCON_UTF8(field), "}", "}", "}", "]")
+            : BCON_NEW("pipeline", "[", BCON_DOCUMENT(match), "{", "$group",
+                       "{", "_id", BCON_NULL, "total", "{", "$sum",
+                       BCON_INT32(1), "}", "}", "}", "]");
+  mongoc_cursor_t *cursor = mongoc_collection_aggregate(
+      games, MONGOC_QUERY_NONE, pipeline, NULL, NULL);
+  const bson_t *doc;
+  bool ok = true, seen = false;
+
+  *total = 0; /* no games in the window: no group at all */
+  while (ok && mongoc_cursor_next(cursor, &doc)) {
+    bson_iter_t it;
+
+    if (seen || !bson_iter_init_find(&it, doc, "total") ||
+        !read_count(&it, total))
+      ok = bad_reply(error, "total");
+    seen = true;
+  }
+  if (ok && mongoc_cursor_error(cursor, error))
+    ok = false;
+  mongoc_cursor_destroy(cursor);
+  bson_destroy(pipeline);
+  bson_destroy(match);
+  return ok;
+}
+
+static bool aggregate_totals(mongoc_collection_t *games,
+                             struct gb_leaderboard *lb, bson_error_t *error)
+{
+  return aggregate_sum(games, lb, NULL, &lb->games, error) &&
+         aggregate_sum(games, lb, "$RockCount", &lb->rock_count, error) &&
+         aggregate_sum(games, lb, "$PaperCount", &lb->paper_count, error) &&
+         aggregate_sum(games, lb, "$ScissorsCount", &lb->scissors_count,
+                       error);
+}
+
+static void append_leaderboard(bson_t *set, const struct gb_leaderboard *lb)
+{
+  static const char *const move_names[] = {"Rock", "Paper", "Scissors"};
+  const int64_t move_counts[] = {lb->rock_count, lb->paper_count,
+                                 lb->scissors_count};
+  bson_t array, item;
+  char key[16];
+  const char *k;
+  size_t i;
+
+  BSON_APPEND_UTF8(set, "period", gb_period_name(lb->period));
+  bson_append_array_begin(set, "winners", -1, &array);
+  for (i = 0; i < lb->winner_count; i++) {
+    bson_uint32_to_string((uint32_t)i, &k, key, sizeof(key));
+    bson_append_document_begin(&array, k, -1, &item);
+    BSON_APPEND_UTF8(&item, "winnerEmail", lb->winners[i].email);
+    BSON_APPEND_INT64(&item, "wins", lb->winners[i].wins);
+    bson_append_document_end(&array, &item);
+  }
+  bson_append_array_end(set, &array);
+  bson_append_array_begin(set, "moves", -1, &array);
+  for (i = 0; i < 3; i++) {
+    bson_uint32_to_string((uint32_t)i, &k, key, sizeof(key));
+    bson_append_document_begin(&array, k, -1, &item);
+    BSON_APPEND_UTF8(&item, "move", move_names[i]);
+    BSON_APPEND_INT64(&item, "count", move_counts[i]);
+    bson_append_document_end(&array, &item);
+  }
+  bson_append_array_end(set, &array);
+  BSON_APPEND_INT64(set, "games", lb->games);
+  BSON_APPEND_DATE_TIME(set, "windowStart", lb->window_start_ms);
+  BSON_APPEND_DATE_TIME(set, "windowEnd", lb->window_end_ms);
+}
+
+/* Saves lb unless the stored one was computed from a later start
+ * (computedAtMicros): the filter then matches nothing, the upsert's insert
+ * hits the existing _id (11000), and the write is re-issued once without
+ * upsert, which matches nothing either: the newer leaderboard stays. */
+static bool save_leaderboard(mongoc_collection_t *stats,
+                             const struct gb_leaderboard *lb,
+                             int64_t started_us, int64_t expires_ms,
+                             bson_error_t *error)
+{
+  bson_t *filter = BCON_NEW("_id", BCON_UTF8(gb_period_name(lb->period)),
+                            "computedAtMicros", "{", "$lt",
+                            BCON_INT64(started_us), "}");
+  bson_t update = BSON_INITIALIZER, set;
+  bson_t *upsert = BCON_NEW("upsert", BCON_BOOL(true));
+  bool ok;
+
+  bson_append_document_begin(&update, "$set", -1, &set);
+  append_leaderboard(&set, lb);
+  BSON_APPEND_DATE_TIME(&set, "computedAt", started_us / 1000);
+  BSON_APPEND_INT64(&set, "computedAtMicros", started_us);
+  BSON_APPEND_DATE_TIME(&set, "expiresAt", expires_ms);
+  bson_append_document_end(&update, &set);
+
+  ok = mongoc_collection_update_one(stats, filter, &update, upsert, NULL,
+                                    error);
+  if (!ok && gb_db_classify(error->domain, error->code) ==
+                 GB_DB_FAULT_DUPLICATE_KEY)
+    ok = mongoc_collection_update_one(stats, filter, &update, NULL, NULL,
+                                      error);
+  bson_destroy(upsert);
+  bson_destroy(&update);
+  bson_destroy(filter);
+  return ok;
+}
+
+struct refresh_ctx {
+  int64_t now_ms;
+  int64_t started_us;
+  long ttl_seconds;
+  struct gb_leaderboard boards[GB_PERIOD_COUNT];
+};
+
+static bool refresh_op(mongoc_database_t *db, void *vctx, bson_error_t *error)
+{
+  struct refresh_ctx *ctx = vctx;
+  mongoc_collection_t *games = mongoc_database_get_collection(db, GAMES);
+  mongoc_collection_t *stats = mongoc_database_get_collection(db, STATS);
+  int64_t expires = ctx->now_ms + (int64_t)ctx->ttl_seconds * 1000;
+  bool ok = true;
+  int p;
+
+  /* Every board is computed before any is written, so a failure leaves
+   * the stored set as it was, not a mix of old and new windows. */
+  for (p = 0; ok && p < GB_PERIOD_COUNT; p++) {
+    gb_leaderboard_init(&ctx->boards[p], (enum gb_period)p, ctx->now_ms);
+    ok = aggregate_winners(games, &ctx->boards[p], error) &&
+         aggregate_totals(games, &ctx->boards[p], error);
+  }
+  for (p = 0; ok && p < GB_PERIOD_COUNT; p++)
+    ok = save_leaderboard(stats, &ctx->boards[p], ctx->started_us, expires,
+                          error);
+  mongoc_collection_destroy(stats);
+  mongoc_collection_destroy(games);
+  return ok;
+}
+
+static int64_t wall_clock_us(void)
+{
+  struct timespec ts;
+
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+bool gb_store_refresh_leaderboards(struct gb_store *store, int64_t now_ms,
+                                   struct gb_leaderboard *boards,
+                                   struct gb_error *err)
+{
+  struct refresh_ctx *ctx = calloc(1, sizeof(*ctx));
+  bool ok;
+
+  if (!ctx)
+    return gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
+  ctx->now_ms = now_ms;
+  ctx->started_us = wall_clock_us();
+  ctx->ttl_seconds = store->ttl_seconds;
+  ok = store_run(store, "refreshing the leaderboards", refresh_op, ctx, err);
+  if (ok && boards)
+    memcpy(boards, ctx->boards, sizeof(ctx->boards));
+  free(ctx);
+  return ok;
+}
+
+/* ================ Rejections ================ */
+
+struct rejection_ctx {
+  bson_t *filter;
+  bson_t *update;
+};
+
+static bool rejection_op(mongoc_database_t *db, void *vctx,
+                         bson_error_t *error)
+{
+  struct rejection_ctx *ctx = vctx;
+  mongoc_collection_t *rejected =
+      mongoc_database_get_collection(db, REJECTED);
+  bson_t *upsert = BCON_NEW("upsert", BCON_BOOL(true));
+  bool ok = mongoc_collection_update_one(rejected, ctx->filter, ctx->update,
+                                         upsert, NULL, error);
+
+  /* Two deliveries racing to create the record: the loser's upsert hits
+   * 11000 and is re-issued once as a plain update of the winner's record. */
+  if (!ok && gb_db_classify(error->domain, error->code) ==
+                 GB_DB_FAULT_DUPLICATE_KEY)
+    ok = mongoc_collection_update_one(rejected, ctx->filter, ctx->update,
+                                      NULL, NULL, error);
+  bson_destroy(upsert);
+  mongoc_collection_destroy(rejected);
+  return ok;
+}
+
+static void append_text(bson_t *doc, const char *key, const char *value,
+                        size_t max)
+{
+  char *clean;
+
+  if (!value) {
+    BSON_APPEND_NULL(doc, key);
+    return;
+  }
+  clean = malloc(max + 1);
+  if (!clean) {
+    BSON_APPEND_NULL(doc, key);
+    return;
+  }
+  gb_text_sanitize(clean, max + 1, value, strlen(value));
+  BSON_APPEND_UTF8(doc, key, clean);
+  free(clean);
+}
+
+bool gb_store_record_rejection(struct gb_store *store,
+                               const struct gb_rejection *rej,
+                               int64_t now_ms, struct gb_error *err)
+{
+  struct rejection_ctx ctx;
+  bson_t set, on_insert, inc;
+  char event_id[TEXT_MAX + 1], key[TEXT_MAX + 32];
+  bool ok;
+
+  /* Keyed by kind and event id so a redelivery updates one record; an event
+   * without a usable id gets a fresh ObjectId each time. */
+  ctx.filter = bson_new();
+  if (rej->event_id && *rej->event_id &&
+      strlen(rej->event_id) <= 128) {
+    gb_text_sanitize(event_id, sizeof(event_id), rej->event_id,
+                     strlen(rej->event_id));
+    snprintf(key, sizeof(key), "%s:%s", rej->kind, event_id);
+    BSON_APPEND_UTF8(ctx.filter, "_id", key);
+  } else {
+    bson_oid_t oid;
+    bson_oid_init(&oid, NULL);
+    BSON_APPEND_OID(ctx.filter, "_id", &oid);
+  }
+
+  ctx.update = bson_new();
+  bson_append_document_begin(ctx.update, "$set", -1, &set);
+  BSON_APPEND_UTF8(&set, "kind", rej->kind);
+  append_text(&set, "reason", rej->reason, TEXT_MAX);
+  append_text(&set, "field", rej->field, TEXT_MAX);
+  append_text(&set, "eventId", rej->event_id, TEXT_MAX);
+  append_text(&set, "gameId", rej->game_id, TEXT_MAX);
+  append_text(&set, "raw", rej->raw, RAW_EVENT_MAX);
+  BSON_APPEND_DATE_TIME(&set, "lastSeenAt", now_ms);
+  bson_append_document_end(ctx.update, &set);
+  bson_append_document_begin(ctx.update, "$setOnInsert", -1, &on_insert);
+  BSON_APPEND_DATE_TIME(&on_insert, "firstSeenAt", now_ms);
+  bson_append_document_end(ctx.update, &on_insert);
+  bson_append_document_begin(ctx.update, "$inc", -1, &inc);
+  BSON_APPEND_INT32(&inc, "deliveries", 1);
+  bson_append_document_end(ctx.update, &inc);
+
+  ok = store_run(store, "recording the rejected event", rejection_op, &ctx,
+                 err);
+  bson_destroy(ctx.update);
+  bson_destroy(ctx.filter);
+  return ok;
+}

@@ -1,0 +1,86 @@
+/* gb_store: the leaderboard store on a MongoDB-wire database (Cosmos DB for
+ * MongoDB in Azure, FerretDB locally), through a libmongoc client pool.
+ *
+ * Thread-safe: every call pops a client for its database work only and
+ * pushes it back on every path. Nothing here knows which server is behind
+ * the URI; only features both servers support are used
+ * (contracts/databases.md), and each logical change is one single-document
+ * write, because neither server offers usable transactions.
+ *
+ * Collections:
+ *   games     {_id: game Id, WinnerEmail, RockCount, PaperCount,
+ *              ScissorsCount, Timestamp: date, storedAt: date}
+ *   stats     {_id: "Daily"|"Weekly"|"Monthly", period, winners[], moves[],
+ *              games, windowStart, windowEnd, computedAt, computedAtMicros,
+ *              expiresAt: date}
+ *   rejected  {_id: "<kind>:<event id>", kind, reason, field, eventId,
+ *              gameId, raw, firstSeenAt, lastSeenAt, deliveries} */
+#ifndef GB_STORE_H
+#define GB_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "gb_error.h"
+#include "gb_game.h"
+#include "gb_leaderboard.h"
+
+struct gb_store;
+
+/* Process-wide driver set-up and tear-down: call once from main, before
+ * any thread uses a store and after the last one is done. The driver's
+ * own warnings go to the handler's error log. */
+void gb_store_init_driver(void);
+void gb_store_cleanup_driver(void);
+
+/* Creates the pool for connection_string (a mongodb:// URI). Unless the URI
+ * sets them, retryWrites is turned off (Cosmos DB supports retryable
+ * writes only with a capability) and the time-outs are shortened so that an
+ * outage fails an invocation in seconds. Does not connect. On failure
+ * returns NULL with err (GB_ERR_CONFIG naming COSMOS_CONNECTION_STRING,
+ * the string itself never quoted). max_clients bounds the pool; saved
+ * leaderboards expire ttl_seconds after they are written. */
+struct gb_store *gb_store_new(const char *connection_string,
+                              const char *database, int max_clients,
+                              long ttl_seconds, struct gb_error *err);
+
+/* Closes the pool. Only once no other thread uses the store. NULL is ok. */
+void gb_store_destroy(struct gb_store *store);
+
+enum gb_put_result {
+  GB_PUT_STORED,    /* new game, now stored */
+  GB_PUT_DUPLICATE, /* the same game was stored before: nothing changed */
+  GB_PUT_CONFLICT   /* another game with this Id is stored: kept out */
+};
+
+/* Stores a validated game under _id = game Id. A failure a retry can fix
+ * is GB_ERR_UNAVAILABLE. */
+bool gb_store_put_game(struct gb_store *store, const struct gb_game *game,
+                       enum gb_put_result *result, struct gb_error *err);
+
+/* Recomputes the Daily, Weekly and Monthly leaderboards for the windows
+ * ending at now_ms from every stored game (server-side aggregation) and
+ * saves each into `stats` with the store's expiry. A save never
+ * replaces a leaderboard computed from a later start, so concurrent
+ * refreshes leave the newest one. boards may be NULL; otherwise it receives
+ * the three leaderboards, indexed by enum gb_period. */
+bool gb_store_refresh_leaderboards(struct gb_store *store, int64_t now_ms,
+                                   struct gb_leaderboard *boards,
+                                   struct gb_error *err);
+
+struct gb_rejection {
+  const char *kind;     /* "invalid" or "conflict" */
+  const char *event_id; /* may be NULL */
+  const char *game_id;  /* may be NULL */
+  const char *field;    /* may be NULL */
+  const char *reason;
+  const char *raw;      /* the event as received, may be NULL */
+};
+
+/* Records an event that was kept out, once per kind and event id (a
+ * redelivery bumps `deliveries`). Text is stored sanitized and truncated. */
+bool gb_store_record_rejection(struct gb_store *store,
+                               const struct gb_rejection *rejection,
+                               int64_t now_ms, struct gb_error *err);
+
+#endif

@@ -1,0 +1,21 @@
+/* gb_text: checks and copies of untrusted text. */
+#ifndef GB_TEXT_H
+#define GB_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* True when s[0..len) is well-formed UTF-8 (no overlongs, no surrogates,
+ * nothing above U+10FFFF). */
+bool gb_utf8_valid(const char *s, size_t len);
+
+/* True when s holds no control character (C0, DEL or C1). */
+bool gb_text_printable(const char *s);
+
+/* Copies src into dst (capacity cap, always terminated), replacing every
+ * invalid UTF-8 byte and every control character with '?', and stopping at
+ * a character boundary when src does not fit. Safe for logs and for
+ * storage as a BSON string. Returns dst. */
+char *gb_text_sanitize(char *dst, size_t cap, const char *src, size_t len);
+
+#endif
