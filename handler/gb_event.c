@@ -71,10 +71,16 @@ static bool parse_event_grid_event(const cJSON *obj, struct gb_event *event,
 bool gb_event_parse(const cJSON *value, struct gb_event *event,
                     struct gb_error *err)
 {
+  const cJSON *id;
+
   memset(event, 0, sizeof(*event));
   if (!cJSON_IsObject(value))
     return gb_error_set(err, GB_ERR_INVALID, 0, "event",
                         "the event must be a JSON object");
+  /* Known early, so that even a malformed event is recorded under its id. */
+  id = cJSON_GetObjectItemCaseSensitive(value, "id");
+  if (cJSON_IsString(id))
+    event->id = id->valuestring;
   if (cJSON_HasObjectItem(value, "specversion"))
     return parse_cloud_event(value, event, err);
   if (cJSON_HasObjectItem(value, "eventType"))

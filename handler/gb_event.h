@@ -27,8 +27,8 @@ struct gb_event {
 /* Checks the envelope fields each schema requires (Event Grid: id,
  * eventType, subject, eventTime, data; CloudEvents: specversion "1.0", id,
  * source, type, data) and fills *event. On failure fills err
- * (GB_ERR_INVALID, naming the field). Call gb_event_cleanup afterwards in
- * every case. */
+ * (GB_ERR_INVALID, naming the field), with event->id still set when the
+ * event has a string id. Call gb_event_cleanup afterwards in every case. */
 bool gb_event_parse(const cJSON *value, struct gb_event *event,
                     struct gb_error *err);
 

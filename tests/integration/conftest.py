@@ -1,0 +1,57 @@
+import os
+import sys
+import uuid
+
+import pymongo
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from support import FerretDB, Handler  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def ferretdb():
+    server = FerretDB()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def database_name():
+    # Each test gets a database of its own on the shared server.
+    return "t" + uuid.uuid4().hex[:16]
+
+
+@pytest.fixture
+def mongo(ferretdb, database_name):
+    client = pymongo.MongoClient(ferretdb.uri, serverSelectionTimeoutMS=5000)
+    yield client[database_name]
+    client.close()
+
+
+@pytest.fixture
+def start_handler(ferretdb, database_name):
+    """Starts handlers against the test's database; each one must exit 0 on
+    SIGTERM with no sanitizer report."""
+    started = []
+
+    def start(env=None, uri_options="", wait=True):
+        settings = {"COSMOS_CONNECTION_STRING": ferretdb.uri + uri_options,
+                    "COSMOS_DATABASE": database_name,
+                    "GRIDBOARD_THREADS": "32"}
+        settings.update(env or {})
+        handler = Handler(settings).start(wait=wait)
+        started.append(handler)
+        return handler
+
+    yield start
+    for handler in started:
+        code = handler.stop()
+        assert code == 0, f"handler exited {code}:\n{handler.stderr()}"
+        assert not handler.sanitizer_reports(), handler.stderr()
+
+
+@pytest.fixture
+def handler(start_handler):
+    return start_handler()
