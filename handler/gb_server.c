@@ -1,9 +1,16 @@
 #include "gb_server.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <civetweb.h>
 
@@ -265,10 +272,55 @@ struct gb_server *gb_server_start(const struct gb_app *app,
   return server;
 }
 
+struct stopper {
+  struct mg_context *ctx;
+  atomic_bool done;
+};
+
+static void *run_mg_stop(void *arg)
+{
+  struct stopper *stopper = arg;
+
+  mg_stop(stopper->ctx);
+  atomic_store(&stopper->done, true);
+  return NULL;
+}
+
+/* civetweb's accept loop notices the stop flag only when its poll wakes,
+ * up to two seconds later; a connection of our own wakes it at once. */
+static void wake_accept_loop(int port)
+{
+  struct sockaddr_in addr;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+  if (fd < 0)
+    return;
+  memset(&addr, 0, sizeof(addr));
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons((uint16_t)port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  (void)connect(fd, (struct sockaddr *)&addr, sizeof(addr));
+  close(fd);
+}
+
 void gb_server_stop(struct gb_server *server)
 {
+  struct stopper stopper;
+  struct timespec pause = {0, 20 * 1000000L};
+  pthread_t thread;
+
   if (!server)
     return;
-  mg_stop(server->ctx);
+  stopper.ctx = server->ctx;
+  atomic_init(&stopper.done, false);
+  if (pthread_create(&thread, NULL, run_mg_stop, &stopper) != 0) {
+    mg_stop(server->ctx);
+  } else {
+    while (!atomic_load(&stopper.done)) {
+      nanosleep(&pause, NULL);
+      wake_accept_loop(server->app->config->port);
+    }
+    pthread_join(thread, NULL);
+  }
   free(server);
 }
