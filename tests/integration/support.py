@@ -9,6 +9,7 @@ import datetime as dt
 import http.client
 import json
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -18,6 +19,8 @@ import uuid
 
 HANDLER = os.environ.get("GB_HANDLER", "build/gridboard-handler")
 FERRETDB = os.environ.get("GB_FERRETDB", ".cache/bin/ferretdb")
+# A command to run the handler under, e.g. valgrind with its options.
+WRAPPER = shlex.split(os.environ.get("GB_HANDLER_WRAPPER", ""))
 SANITIZED = os.environ.get("GB_SANITIZED", "0").lower() in ("1", "true", "on")
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
                      "runtime error:", "SUMMARY: UndefinedBehaviorSanitizer")
@@ -76,7 +79,7 @@ class Handler:
         self.proc = None
 
     def start(self, wait=True):
-        self.proc = subprocess.Popen([HANDLER], env=self.env,
+        self.proc = subprocess.Popen(WRAPPER + [HANDLER], env=self.env,
                                      stdout=self.out, stderr=self.err)
         if wait:
             self.wait_ready()

@@ -24,7 +24,7 @@ import (
 func main() {
 	listen := flag.String("listen-addr", "127.0.0.1:27017", "TCP address to listen on (loopback only)")
 	dataDir := flag.String("data-dir", "", "directory for the SQLite files (default: a new temporary directory)")
-	logLevel := flag.String("log-level", "warn", "debug, info, warn or error")
+	logLevel := flag.String("log-level", "error", "debug, info, warn or error")
 	flag.Parse()
 
 	if err := run(*listen, *dataDir, *logLevel); err != nil {
