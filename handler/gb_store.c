@@ -36,6 +36,17 @@ struct gb_store {
    * that start-up does not depend on the database being up. */
   pthread_mutex_t setup_lock;
   bool indexes_ready;
+  /* Saves of one period's leaderboard are serialized within the process,
+   * and one computed from an earlier start than the last saved is skipped:
+   * FerretDB's updates are read-then-write, so two guarded upserts racing
+   * could otherwise both match and the older could land last. Across
+   * processes the computedAtMicros guard in the filter still decides. */
+  pthread_mutex_t save_lock[GB_PERIOD_COUNT];
+  int64_t saved_started_us[GB_PERIOD_COUNT];
+  /* Start stamps of refreshes: wall-clock microseconds, but strictly
+   * increasing within the process even if the clock steps back. */
+  pthread_mutex_t clock_lock;
+  int64_t last_started_us;
 };
 
 /* ================ Connection ================ */
@@ -59,6 +70,9 @@ struct gb_store *gb_store_new(const char *connection_string,
     return NULL;
   }
   pthread_mutex_init(&store->setup_lock, NULL);
+  pthread_mutex_init(&store->clock_lock, NULL);
+  for (int p = 0; p < GB_PERIOD_COUNT; p++)
+    pthread_mutex_init(&store->save_lock[p], NULL);
   store->ttl_seconds = ttl_seconds;
   store->uri = mongoc_uri_new_with_error(connection_string, &error);
   if (!store->uri) {
@@ -108,6 +122,9 @@ void gb_store_destroy(struct gb_store *store)
   mongoc_uri_destroy(store->uri);
   free(store->database);
   pthread_mutex_destroy(&store->setup_lock);
+  pthread_mutex_destroy(&store->clock_lock);
+  for (int p = 0; p < GB_PERIOD_COUNT; p++)
+    pthread_mutex_destroy(&store->save_lock[p]);
   free(store);
 }
 
@@ -564,6 +581,7 @@ static bool save_leaderboard(mongoc_collection_t *stats,
 }
 
 struct refresh_ctx {
+  struct gb_store *store;
   int64_t now_ms;
   int64_t started_us;
   long ttl_seconds;
@@ -586,20 +604,36 @@ static bool refresh_op(mongoc_database_t *db, void *vctx, bson_error_t *error)
     ok = aggregate_winners(games, &ctx->boards[p], error) &&
          aggregate_totals(games, &ctx->boards[p], error);
   }
-  for (p = 0; ok && p < GB_PERIOD_COUNT; p++)
-    ok = save_leaderboard(stats, &ctx->boards[p], ctx->started_us, expires,
-                          error);
+  for (p = 0; ok && p < GB_PERIOD_COUNT; p++) {
+    struct gb_store *store = ctx->store;
+
+    pthread_mutex_lock(&store->save_lock[p]);
+    if (ctx->started_us > store->saved_started_us[p]) {
+      ok = save_leaderboard(stats, &ctx->boards[p], ctx->started_us, expires,
+                            error);
+      if (ok)
+        store->saved_started_us[p] = ctx->started_us;
+    }
+    pthread_mutex_unlock(&store->save_lock[p]);
+  }
   mongoc_collection_destroy(stats);
   mongoc_collection_destroy(games);
   return ok;
 }
 
-static int64_t wall_clock_us(void)
+static int64_t next_started_us(struct gb_store *store)
 {
   struct timespec ts;
+  int64_t now;
 
   clock_gettime(CLOCK_REALTIME, &ts);
-  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+  now = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+  pthread_mutex_lock(&store->clock_lock);
+  if (now <= store->last_started_us)
+    now = store->last_started_us + 1;
+  store->last_started_us = now;
+  pthread_mutex_unlock(&store->clock_lock);
+  return now;
 }
 
 bool gb_store_refresh_leaderboards(struct gb_store *store, int64_t now_ms,
@@ -611,8 +645,9 @@ bool gb_store_refresh_leaderboards(struct gb_store *store, int64_t now_ms,
 
   if (!ctx)
     return gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
+  ctx->store = store;
   ctx->now_ms = now_ms;
-  ctx->started_us = wall_clock_us();
+  ctx->started_us = next_started_us(store);
   ctx->ttl_seconds = store->ttl_seconds;
   ok = store_run(store, "refreshing the leaderboards", refresh_op, ctx, err);
   if (ok && boards)
