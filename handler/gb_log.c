@@ -2,7 +2,28 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
+
+void gb_log_redact(char *line)
+{
+  char *p = line;
+
+  while ((p = strstr(p, "://")) != NULL) {
+    char *start = p + 3;
+    size_t span = strcspn(start, "@/?# \t\"'");
+
+    if (start[span] == '@' && span > 0) {
+      /* Never longer than what it replaces, so the line cannot grow. */
+      size_t mask = span < 3 ? span : 3;
+      memset(start, '*', mask);
+      memmove(start + mask, start + span, strlen(start + span) + 1);
+      p = start + mask;
+    } else {
+      p = start;
+    }
+  }
+}
 
 static void log_line(FILE *out, const char *level, const char *fmt,
                      va_list ap)
@@ -16,6 +37,7 @@ static void log_line(FILE *out, const char *level, const char *fmt,
   gmtime_r(&now.tv_sec, &tm);
   strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
   vsnprintf(line, sizeof(line), fmt, ap);
+  gb_log_redact(line);
   /* One fprintf per line: stdio locks the stream per call, so lines from
    * worker threads do not interleave. */
   fprintf(out, "%s.%03ldZ gridboard %s %s\n", stamp, now.tv_nsec / 1000000L,

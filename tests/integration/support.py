@@ -35,21 +35,26 @@ def free_port():
 class FerretDB:
     """The FerretDB wrapper, restartable on the same port and data."""
 
-    def __init__(self):
+    def __init__(self, tls=None):
         self.port = free_port()
         self.data_dir = tempfile.mkdtemp(prefix="gridboard-test-ferretdb-")
         self.log = open(os.path.join(self.data_dir, "ferretdb.log"), "ab")
         self.proc = None
+        self.tls = tls  # (certificate, key) to listen with TLS as well
+        self.tls_port = free_port() if tls else None
 
     @property
     def uri(self):
         return f"mongodb://127.0.0.1:{self.port}/"
 
     def start(self):
-        self.proc = subprocess.Popen(
-            [FERRETDB, "-listen-addr", f"127.0.0.1:{self.port}",
-             "-data-dir", self.data_dir],
-            stdout=subprocess.PIPE, stderr=self.log)
+        args = [FERRETDB, "-listen-addr", f"127.0.0.1:{self.port}",
+                "-data-dir", self.data_dir]
+        if self.tls:
+            args += ["-listen-tls", f"127.0.0.1:{self.tls_port}",
+                     "-tls-cert", self.tls[0], "-tls-key", self.tls[1]]
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE,
+                                     stderr=self.log)
         line = self.proc.stdout.readline().decode()
         if "listening" not in line:
             raise RuntimeError(f"FerretDB did not start: {line!r}")
@@ -254,3 +259,15 @@ def stored_boards(db):
             "winners": [(w["winnerEmail"], w["wins"]) for w in doc["winners"]],
         }
     return boards
+
+
+def self_signed_certificate(directory):
+    """A certificate for 127.0.0.1 and localhost, made with openssl."""
+    cert = os.path.join(directory, "cert.pem")
+    key = os.path.join(directory, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                    "-nodes", "-keyout", key, "-out", cert, "-days", "2",
+                    "-subj", "/CN=localhost", "-addext",
+                    "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+                   check=True, capture_output=True)
+    return cert, key

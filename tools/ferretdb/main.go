@@ -25,21 +25,42 @@ func main() {
 	listen := flag.String("listen-addr", "127.0.0.1:27017", "TCP address to listen on (loopback only)")
 	dataDir := flag.String("data-dir", "", "directory for the SQLite files (default: a new temporary directory)")
 	logLevel := flag.String("log-level", "error", "debug, info, warn or error")
+	tlsAddr := flag.String("listen-tls", "", "TLS address to listen on as well (loopback only)")
+	tlsCert := flag.String("tls-cert", "", "PEM server certificate for -listen-tls")
+	tlsKey := flag.String("tls-key", "", "PEM server key for -listen-tls")
 	flag.Parse()
 
-	if err := run(*listen, *dataDir, *logLevel); err != nil {
+	tls := ferretdb.ListenerConfig{TLS: *tlsAddr, TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey}
+	if err := run(*listen, tls, *dataDir, *logLevel); err != nil {
 		fmt.Fprintln(os.Stderr, "ferretdb:", err)
 		os.Exit(1)
 	}
 }
 
-func run(listen, dataDir, logLevel string) error {
-	host, _, err := net.SplitHostPort(listen)
+// requireLoopback refuses any address a non-local peer could reach.
+func requireLoopback(flagName, addr string) error {
+	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("-listen-addr: %w", err)
+		return fmt.Errorf("-%s: %w", flagName, err)
 	}
 	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-		return errors.New("-listen-addr must be a loopback IP address")
+		return fmt.Errorf("-%s must be a loopback IP address", flagName)
+	}
+	return nil
+}
+
+func run(listen string, tls ferretdb.ListenerConfig, dataDir, logLevel string) error {
+	err := requireLoopback("listen-addr", listen)
+	if err != nil {
+		return err
+	}
+	if tls.TLS != "" {
+		if err = requireLoopback("listen-tls", tls.TLS); err != nil {
+			return err
+		}
+		if tls.TLSCertFile == "" || tls.TLSKeyFile == "" {
+			return errors.New("-listen-tls needs -tls-cert and -tls-key")
+		}
 	}
 
 	removeDir := false
@@ -66,7 +87,9 @@ func run(listen, dataDir, logLevel string) error {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
 	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: listen},
+		Listener: ferretdb.ListenerConfig{
+			TCP: listen, TLS: tls.TLS, TLSCertFile: tls.TLSCertFile, TLSKeyFile: tls.TLSKeyFile,
+		},
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + dataDir + "/", // FerretDB requires the trailing slash
 		Logger:    logger,
