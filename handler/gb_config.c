@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #define DEFAULT_DATABASE "rockpaperscissors"
 
@@ -59,6 +61,95 @@ static bool database_name_valid(const char *name)
   return true;
 }
 
+bool gb_config_url_is_loopback(const char *url)
+{
+  const char *host = strstr(url, "://");
+  size_t len;
+
+  if (!host)
+    return false;
+  host += 3;
+  if (strncmp(host, "[::1]", 5) == 0)
+    return host[5] == '\0' || host[5] == ':' || host[5] == '/';
+  len = strcspn(host, ":/?#");
+  if (len == 9 && strncasecmp(host, "localhost", 9) == 0)
+    return true;
+  /* 127.x.y.z, written as digits and dots only */
+  if (len < 9 || strncmp(host, "127.", 4) != 0)
+    return false;
+  for (size_t i = 4; i < len; i++)
+    if (!((host[i] >= '0' && host[i] <= '9') || host[i] == '.'))
+      return false;
+  return true;
+}
+
+/* One word out of a fixed set; *index receives its position. */
+static bool choice_setting(gb_config_lookup lookup, void *ctx,
+                           const char *name, const char *const *choices,
+                           int *index, struct gb_error *err)
+{
+  const char *v = setting(lookup, ctx, name);
+  int i;
+
+  *index = 0;
+  if (!v)
+    return true;
+  for (i = 0; choices[i]; i++) {
+    if (strcasecmp(v, choices[i]) == 0) {
+      *index = i;
+      return true;
+    }
+  }
+  return gb_error_set(err, GB_ERR_CONFIG, 0, name, "%s must be %s or %s",
+                      name, choices[0], choices[1]);
+}
+
+static bool event_grid_settings(struct gb_config *cfg, gb_config_lookup lookup,
+                                void *ctx, struct gb_error *err)
+{
+  static const char *const auths[] = {"key", "sas", NULL};
+  static const char *const schemas[] = {"eventgrid", "cloudevents", NULL};
+  const char *e;
+  int auth, schema;
+
+  cfg->eg_endpoint = e = setting(lookup, ctx, "EVENT_GRID_TOPIC_ENDPOINT");
+  if (!e)
+    return true;
+  if (strncmp(e, "https://", 8) != 0 && strncmp(e, "http://", 7) != 0)
+    return gb_error_set(err, GB_ERR_CONFIG, 0, "EVENT_GRID_TOPIC_ENDPOINT",
+                        "EVENT_GRID_TOPIC_ENDPOINT must be an https:// URL");
+  if (strncmp(e, "http://", 7) == 0 && !gb_config_url_is_loopback(e))
+    return gb_error_set(err, GB_ERR_CONFIG, 0, "EVENT_GRID_TOPIC_ENDPOINT",
+                        "EVENT_GRID_TOPIC_ENDPOINT must use https:// unless "
+                        "it is a loopback address");
+  if (strpbrk(e, "?# ") || strlen(e) > 300)
+    return gb_error_set(err, GB_ERR_CONFIG, 0, "EVENT_GRID_TOPIC_ENDPOINT",
+                        "EVENT_GRID_TOPIC_ENDPOINT must be the topic URL "
+                        "without query, at most 300 characters");
+  cfg->eg_key = setting(lookup, ctx, "EVENT_GRID_TOPIC_KEY");
+  if (!cfg->eg_key)
+    return gb_error_set(err, GB_ERR_CONFIG, 0, "EVENT_GRID_TOPIC_KEY",
+                        "EVENT_GRID_TOPIC_KEY is not set: it must hold the "
+                        "topic's access key");
+  if (!choice_setting(lookup, ctx, "EVENT_GRID_AUTH", auths, &auth, err) ||
+      !choice_setting(lookup, ctx, "EVENT_GRID_SCHEMA", schemas, &schema,
+                      err))
+    return false;
+  cfg->eg_sas = auth == 1;
+  cfg->eg_cloud_events = schema == 1;
+  cfg->eg_ca_file = setting(lookup, ctx, "EVENT_GRID_CA_FILE");
+  if (cfg->eg_ca_file && access(cfg->eg_ca_file, R_OK) != 0)
+    return gb_error_set(err, GB_ERR_CONFIG, 0, "EVENT_GRID_CA_FILE",
+                        "EVENT_GRID_CA_FILE is not a readable file");
+  cfg->eg_source = setting(lookup, ctx, "EVENT_GRID_SOURCE");
+  if (!cfg->eg_source)
+    cfg->eg_source = "/gridboard/SendResult";
+  return integer_setting(lookup, ctx, "EVENT_GRID_TIMEOUT_MS", 5000, 100,
+                         60000, &cfg->eg_timeout_ms, err) &&
+         integer_setting(lookup, ctx, "EVENT_GRID_DEADLINE_MS", 15000, 100,
+                         120000, &cfg->eg_deadline_ms, err);
+}
+
 bool gb_config_load(struct gb_config *cfg, gb_config_lookup lookup,
                     void *ctx, struct gb_error *err)
 {
@@ -100,6 +191,9 @@ bool gb_config_load(struct gb_config *cfg, gb_config_lookup lookup,
                        67108864, &body, err) ||
       !integer_setting(lookup, ctx, "GRIDBOARD_REQUEST_TIMEOUT_MS", 30000,
                        100, 600000, &timeout, err))
+    return false;
+
+  if (!event_grid_settings(cfg, lookup, ctx, err))
     return false;
 
   cfg->port = (int)port;

@@ -19,6 +19,17 @@ struct gb_config {
   int threads;                    /* GRIDBOARD_THREADS */
   size_t max_body_bytes;          /* GRIDBOARD_MAX_BODY_BYTES */
   long request_timeout_ms;        /* GRIDBOARD_REQUEST_TIMEOUT_MS */
+
+  /* Publishing to Event Grid (SendResult); all unset when eg_endpoint is
+   * NULL, which leaves SendResult unconfigured. */
+  const char *eg_endpoint;        /* EVENT_GRID_TOPIC_ENDPOINT */
+  const char *eg_key;             /* EVENT_GRID_TOPIC_KEY (secret) */
+  bool eg_sas;                    /* EVENT_GRID_AUTH: "key" or "sas" */
+  bool eg_cloud_events;           /* EVENT_GRID_SCHEMA */
+  const char *eg_ca_file;         /* EVENT_GRID_CA_FILE, or NULL */
+  const char *eg_source;          /* EVENT_GRID_SOURCE (CloudEvents) */
+  long eg_timeout_ms;             /* EVENT_GRID_TIMEOUT_MS, per attempt */
+  long eg_deadline_ms;            /* EVENT_GRID_DEADLINE_MS, all attempts */
 };
 
 /* Reads a setting by name; NULL when unset. getenv in production. */
@@ -29,6 +40,10 @@ typedef const char *(*gb_config_lookup)(const char *name, void *ctx);
  * into the lookup's storage, which must outlive cfg. */
 bool gb_config_load(struct gb_config *cfg, gb_config_lookup lookup,
                     void *ctx, struct gb_error *err);
+
+/* True when url's host is a loopback address (127.0.0.0/8, ::1 or
+ * localhost), the only hosts reached without TLS. */
+bool gb_config_url_is_loopback(const char *url);
 
 /* A lookup that reads the process environment. */
 const char *gb_config_getenv(const char *name, void *ctx);

@@ -36,6 +36,7 @@ int gb_error_http_status(const struct gb_error *err)
   case GB_ERR_TOO_LARGE: return 413;
   case GB_ERR_MEDIA_TYPE: return 415;
   case GB_ERR_UNAVAILABLE: return 503;
+  case GB_ERR_UPSTREAM: return 502;
   case GB_ERR_DATABASE:
   case GB_ERR_CONFIG:
   case GB_ERR_INTERNAL: return 500;
@@ -53,6 +54,7 @@ const char *gb_error_kind_name(enum gb_error_kind kind)
   case GB_ERR_NOT_FOUND: return "not_found";
   case GB_ERR_METHOD: return "method_not_allowed";
   case GB_ERR_UNAVAILABLE: return "unavailable";
+  case GB_ERR_UPSTREAM: return "upstream_refused";
   case GB_ERR_DATABASE: return "database_error";
   case GB_ERR_CONFIG: return "configuration_error";
   case GB_ERR_INTERNAL: return "internal_error";

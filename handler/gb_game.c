@@ -87,7 +87,7 @@ static bool count_field(const cJSON *obj, const char *name, int32_t *out,
 }
 
 static bool timestamp_field(const cJSON *obj, int64_t now_ms, int64_t *out,
-                            struct gb_error *err)
+                            char *text, struct gb_error *err)
 {
   const cJSON *item = required(obj, "Timestamp", err);
 
@@ -96,8 +96,13 @@ static bool timestamp_field(const cJSON *obj, int64_t now_ms, int64_t *out,
   if (!cJSON_IsString(item))
     return gb_error_set(err, GB_ERR_INVALID, 0, "Timestamp",
                         "Timestamp must be a string");
+  if (strlen(item->valuestring) > GB_TIMESTAMP_TEXT_MAX)
+    return gb_error_set(err, GB_ERR_INVALID, 0, "Timestamp",
+                        "Timestamp is not an ISO-8601 date-time such as "
+                        "2024-12-06T15:19:12.340Z");
   if (!gb_time_parse(item->valuestring, out, "Timestamp", err))
     return false;
+  memcpy(text, item->valuestring, strlen(item->valuestring) + 1);
   if (*out < GB_GAME_EPOCH_MS || *out > now_ms + GB_GAME_FUTURE_SLACK_MS)
     return gb_error_set(err, GB_ERR_INVALID, 0, "Timestamp",
                         "Timestamp must lie between 2000-01-01 and one day "
@@ -117,7 +122,23 @@ bool gb_game_from_json(const cJSON *obj, int64_t now_ms,
          count_field(obj, "RockCount", &game->rock_count, err) &&
          count_field(obj, "PaperCount", &game->paper_count, err) &&
          count_field(obj, "ScissorsCount", &game->scissors_count, err) &&
-         timestamp_field(obj, now_ms, &game->timestamp_ms, err);
+         timestamp_field(obj, now_ms, &game->timestamp_ms,
+                         game->timestamp_text, err);
+}
+
+cJSON *gb_game_to_json(const struct gb_game *g)
+{
+  cJSON *obj = cJSON_CreateObject();
+
+  if (obj && cJSON_AddStringToObject(obj, "Id", g->id) &&
+      cJSON_AddStringToObject(obj, "WinnerEmail", g->winner_email) &&
+      cJSON_AddNumberToObject(obj, "RockCount", g->rock_count) &&
+      cJSON_AddNumberToObject(obj, "PaperCount", g->paper_count) &&
+      cJSON_AddNumberToObject(obj, "ScissorsCount", g->scissors_count) &&
+      cJSON_AddStringToObject(obj, "Timestamp", g->timestamp_text))
+    return obj;
+  cJSON_Delete(obj);
+  return NULL;
 }
 
 bool gb_game_same(const struct gb_game *a, const struct gb_game *b)

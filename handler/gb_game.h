@@ -16,6 +16,7 @@
 #define GB_GAME_ID_MAX 64      /* a session GUID is 36 */
 #define GB_EMAIL_MAX 254       /* RFC 5321 path limit */
 #define GB_MOVE_COUNT_MAX 100000
+#define GB_TIMESTAMP_TEXT_MAX 40
 /* Earliest Timestamp accepted: 2000-01-01T00:00:00Z. */
 #define GB_GAME_EPOCH_MS INT64_C(946684800000)
 /* How far ahead of the handler's clock a Timestamp may be (clock skew). */
@@ -28,6 +29,7 @@ struct gb_game {
   int32_t paper_count;
   int32_t scissors_count;
   int64_t timestamp_ms; /* UTC, millisecond precision */
+  char timestamp_text[GB_TIMESTAMP_TEXT_MAX + 1]; /* as received */
 };
 
 /* Validates a finished-game object and fills *game. now_ms bounds how far in
@@ -42,7 +44,12 @@ struct gb_game {
 bool gb_game_from_json(const cJSON *obj, int64_t now_ms,
                        struct gb_game *game, struct gb_error *err);
 
-/* True when a and b describe the same game (every field equal). */
+/* The game as its PascalCase wire object, Timestamp as received. NULL on
+ * allocation failure. */
+cJSON *gb_game_to_json(const struct gb_game *game);
+
+/* True when a and b describe the same game (every field equal, Timestamp
+ * compared as an instant). */
 bool gb_game_same(const struct gb_game *a, const struct gb_game *b);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "gb_config.h"
 #include "gb_error.h"
+#include "gb_publisher.h"
 #include "gb_store.h"
 
 /* What every function may use; read-only once the server runs (the store
@@ -16,6 +17,7 @@
 struct gb_app {
   const struct gb_config *config;
   struct gb_store *store;
+  struct gb_publisher *publisher; /* NULL when publishing is not set up */
 };
 
 struct gb_request {

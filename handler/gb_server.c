@@ -15,6 +15,7 @@
 #include <civetweb.h>
 
 #include "fn_game_completed.h"
+#include "fn_send_result.h"
 #include "gb_json.h"
 #include "gb_log.h"
 
@@ -28,7 +29,8 @@ struct gb_server {
 enum route_flags {
   ROUTE_INVOCATION = 1 << 0, /* body is a host invocation envelope */
   ROUTE_WRITES_DB = 1 << 1,  /* changes the database */
-  ROUTE_IDEMPOTENT = 1 << 2  /* a repeat has no further effect */
+  ROUTE_IDEMPOTENT = 1 << 2, /* a repeat has no further effect */
+  ROUTE_PUBLISHES = 1 << 3   /* sends events to Event Grid */
 };
 
 static void fn_ready(const struct gb_app *app, const struct gb_request *req,
@@ -44,6 +46,9 @@ static const struct route {
     {"GET", "/", fn_ready, ROUTE_IDEMPOTENT},
     {"POST", "/GameCompleted", fn_game_completed,
      ROUTE_INVOCATION | ROUTE_WRITES_DB | ROUTE_IDEMPOTENT},
+    /* Idempotent: a game's event id is derived from its Id. */
+    {"POST", "/SendResult", fn_send_result,
+     ROUTE_INVOCATION | ROUTE_PUBLISHES | ROUTE_IDEMPOTENT},
 };
 
 static void fn_ready(const struct gb_app *app, const struct gb_request *req,

@@ -15,6 +15,7 @@
 #include "gb_config.h"
 #include "gb_http.h"
 #include "gb_log.h"
+#include "gb_publisher.h"
 #include "gb_server.h"
 #include "gb_store.h"
 
@@ -31,7 +32,7 @@ int main(void)
 {
   struct gb_config config;
   struct gb_error err = {0};
-  struct gb_app app = {&config, NULL};
+  struct gb_app app = {&config, NULL, NULL};
   struct gb_server *server = NULL;
   sigset_t stop_signals;
   int status = EXIT_FAILURE, sig;
@@ -50,12 +51,27 @@ int main(void)
   }
 
   gb_store_init_driver();
+  if (!gb_publisher_init_library()) {
+    gb_log_error("start-up: libcurl could not be initialised");
+    gb_store_cleanup_driver();
+    return EXIT_FAILURE;
+  }
   mg_init_library(0);
   app.store = gb_store_new(config.connection_string, config.database,
                            config.threads, config.ttl_seconds, &err);
   if (!app.store) {
     gb_log_error("configuration: %s", err.message);
     goto done;
+  }
+  if (config.eg_endpoint) {
+    app.publisher = gb_publisher_new(&config, &err);
+    if (!app.publisher) {
+      gb_log_error("configuration: %s", err.message);
+      goto done;
+    }
+  } else {
+    gb_log_info("EVENT_GRID_TOPIC_ENDPOINT is not set: SendResult will "
+                "refuse games");
   }
   server = gb_server_start(&app, &err);
   if (!server) {
@@ -71,8 +87,10 @@ int main(void)
 
 done:
   gb_server_stop(server);
+  gb_publisher_destroy(app.publisher);
   gb_store_destroy(app.store);
   mg_exit_library();
+  gb_publisher_cleanup_library();
   gb_store_cleanup_driver();
   return status;
 }

@@ -105,8 +105,74 @@ static void test_errors(void)
   expect_error(bad_threads, "GRIDBOARD_THREADS");
 }
 
+#define BASE "FUNCTIONS_CUSTOMHANDLER_PORT", "7071", \
+             "COSMOS_CONNECTION_STRING", SECRET
+
+static void test_event_grid(void)
+{
+  const char *none[] = {BASE, NULL};
+  const char *full[] = {BASE, "EVENT_GRID_TOPIC_ENDPOINT",
+                        "https://t.westeurope-1.eventgrid.azure.net/api/events",
+                        "EVENT_GRID_TOPIC_KEY", "a2V5", "EVENT_GRID_AUTH", "SAS",
+                        "EVENT_GRID_SCHEMA", "cloudevents",
+                        "EVENT_GRID_TIMEOUT_MS", "2000",
+                        "EVENT_GRID_DEADLINE_MS", "9000", NULL};
+  const char *local[] = {BASE, "EVENT_GRID_TOPIC_ENDPOINT",
+                         "http://127.0.0.1:9999/api/events",
+                         "EVENT_GRID_TOPIC_KEY", "a2V5", NULL};
+  const char *plain[] = {BASE, "EVENT_GRID_TOPIC_ENDPOINT",
+                         "http://t.eventgrid.azure.net/api/events",
+                         "EVENT_GRID_TOPIC_KEY", "a2V5", NULL};
+  const char *no_key[] = {BASE, "EVENT_GRID_TOPIC_ENDPOINT",
+                          "https://t.eventgrid.azure.net/api/events", NULL};
+  const char *query[] = {BASE, "EVENT_GRID_TOPIC_ENDPOINT",
+                         "https://t/api/events?api-version=2018-01-01",
+                         "EVENT_GRID_TOPIC_KEY", "a2V5", NULL};
+  const char *bad_auth[] = {BASE, "EVENT_GRID_TOPIC_ENDPOINT", "https://t/",
+                            "EVENT_GRID_TOPIC_KEY", "a2V5", "EVENT_GRID_AUTH",
+                            "bearer", NULL};
+  const char *bad_ca[] = {BASE, "EVENT_GRID_TOPIC_ENDPOINT", "https://t/",
+                          "EVENT_GRID_TOPIC_KEY", "a2V5",
+                          "EVENT_GRID_CA_FILE", "/nonexistent/ca.pem", NULL};
+  struct gb_config cfg;
+  struct gb_error err;
+
+  CHECK(load(none, &cfg, &err));
+  CHECK(cfg.eg_endpoint == NULL);
+  CHECK(load(full, &cfg, &err));
+  CHECK(cfg.eg_sas);
+  CHECK(cfg.eg_cloud_events);
+  CHECK_INT(cfg.eg_timeout_ms, 2000);
+  CHECK_INT(cfg.eg_deadline_ms, 9000);
+  CHECK_STR(cfg.eg_source, "/gridboard/SendResult");
+  CHECK(load(local, &cfg, &err));
+  CHECK(!cfg.eg_sas);
+  CHECK_INT(cfg.eg_timeout_ms, 5000);
+  CHECK_INT(cfg.eg_deadline_ms, 15000);
+  expect_error(plain, "EVENT_GRID_TOPIC_ENDPOINT");
+  expect_error(no_key, "EVENT_GRID_TOPIC_KEY");
+  expect_error(query, "EVENT_GRID_TOPIC_ENDPOINT");
+  expect_error(bad_auth, "EVENT_GRID_AUTH");
+  expect_error(bad_ca, "EVENT_GRID_CA_FILE");
+}
+
+static void test_loopback(void)
+{
+  CHECK(gb_config_url_is_loopback("http://127.0.0.1:8080/api/events"));
+  CHECK(gb_config_url_is_loopback("http://127.1.2.3/"));
+  CHECK(gb_config_url_is_loopback("http://localhost:1/"));
+  CHECK(gb_config_url_is_loopback("http://[::1]:80/x"));
+  CHECK(!gb_config_url_is_loopback("http://127.0.0.1.example.com/"));
+  CHECK(!gb_config_url_is_loopback("http://localhost.example.com/"));
+  CHECK(!gb_config_url_is_loopback("http://10.0.0.1/"));
+  CHECK(!gb_config_url_is_loopback("http://[::1].x/"));
+  CHECK(!gb_config_url_is_loopback("127.0.0.1"));
+}
+
 int main(void)
 {
+  test_event_grid();
+  test_loopback();
   test_defaults();
   test_overrides();
   test_errors();

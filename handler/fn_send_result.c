@@ -1,0 +1,302 @@
+#include "fn_send_result.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gb_batch.h"
+#include "gb_game.h"
+#include "gb_game_event.h"
+#include "gb_invocation.h"
+#include "gb_json.h"
+#include "gb_publisher.h"
+#include "gb_time.h"
+
+/* ================ The games in the body ================ */
+
+struct games {
+  struct gb_game *list;
+  size_t count;
+};
+
+/* Names a game's field as a path into the body: "[2].RockCount". */
+static void index_field(struct gb_error *err, size_t index)
+{
+  char field[sizeof(err->field)];
+
+  snprintf(field, sizeof(field), "[%zu]", index);
+  /* "data" is what the validator calls a game that is not an object. */
+  if (strcmp(err->field, "data") != 0 &&
+      strlen(field) + 1 + strlen(err->field) < sizeof(field)) {
+    strcat(field, ".");
+    strcat(field, err->field);
+  }
+  memcpy(err->field, field, sizeof(field));
+}
+
+static int by_id(const void *a, const void *b)
+{
+  struct gb_game *const *x = a, *const *y = b;
+
+  return strcmp((*x)->id, (*y)->id);
+}
+
+/* The same game twice in one request is published once; two different
+ * games with one Id are refused, as the store would keep the second out. */
+static bool drop_repeats(struct games *games, struct gb_error *err)
+{
+  struct gb_game **sorted = malloc(games->count * sizeof(*sorted));
+  size_t i, kept = 0;
+  bool ok = true;
+
+  if (!sorted)
+    return gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
+  for (i = 0; i < games->count; i++)
+    sorted[i] = &games->list[i];
+  qsort(sorted, games->count, sizeof(*sorted), by_id);
+  for (i = 1; ok && i < games->count; i++) {
+    if (strcmp(sorted[i - 1]->id, sorted[i]->id) != 0)
+      continue;
+    if (!gb_game_same(sorted[i - 1], sorted[i]))
+      ok = gb_error_set(err, GB_ERR_INVALID, 0, "Id",
+                        "two different games share the Id %s",
+                        sorted[i]->id);
+    else
+      sorted[i]->id[0] = '\0'; /* a repeat: drop it */
+  }
+  free(sorted);
+  for (i = 0; ok && i < games->count; i++)
+    if (games->list[i].id[0])
+      games->list[kept++] = games->list[i];
+  if (ok)
+    games->count = kept;
+  return ok;
+}
+
+static bool read_games(const char *body, size_t len, struct games *games,
+                       struct gb_error *err)
+{
+  cJSON *root = gb_json_parse(body, len, "body", err);
+  const cJSON *item;
+  size_t n, i = 0;
+  int64_t now = gb_time_now_ms();
+  bool ok = true;
+
+  memset(games, 0, sizeof(*games));
+  if (!root)
+    return false;
+  n = cJSON_IsArray(root) ? (size_t)cJSON_GetArraySize(root) : 1;
+  if (!cJSON_IsArray(root) && !cJSON_IsObject(root))
+    ok = gb_error_set(err, GB_ERR_INVALID, 0, "body",
+                      "the body must be a finished game or an array of them");
+  else if (n == 0)
+    ok = gb_error_set(err, GB_ERR_INVALID, 0, "body",
+                      "the array holds no games");
+  else if (n > FN_SEND_RESULT_MAX_GAMES)
+    ok = gb_error_set(err, GB_ERR_TOO_LARGE, 0, "body",
+                      "at most %d games per request",
+                      FN_SEND_RESULT_MAX_GAMES);
+  if (ok) {
+    games->list = calloc(n, sizeof(*games->list));
+    if (!games->list)
+      ok = gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
+  }
+  if (ok && cJSON_IsObject(root)) {
+    ok = gb_game_from_json(root, now, &games->list[0], err);
+  } else if (ok) {
+    cJSON_ArrayForEach(item, root) {
+      if (!gb_game_from_json(item, now, &games->list[i], err)) {
+        index_field(err, i);
+        ok = false;
+        break;
+      }
+      i++;
+    }
+  }
+  games->count = n;
+  cJSON_Delete(root);
+  return ok && drop_repeats(games, err);
+}
+
+/* ================ Publishing ================ */
+
+struct outcome {
+  cJSON *published; /* event ids Event Grid accepted */
+  int requests;
+  int attempts;
+};
+
+static bool publish(const struct gb_app *app, const struct games *games,
+                    struct outcome *outcome, struct gb_error *err)
+{
+  struct gb_publisher *pub = app->publisher;
+  char **texts = calloc(games->count, sizeof(*texts));
+  size_t *lens = calloc(games->count, sizeof(*lens));
+  struct gb_batch *batches = calloc(games->count, sizeof(*batches));
+  char *body = NULL;
+  size_t i, b, nbatches = 0;
+  bool ok = texts && lens && batches;
+
+  if (!ok)
+    gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
+  for (i = 0; ok && i < games->count; i++) {
+    cJSON *event = gb_game_event_build(&games->list[i],
+                                       gb_publisher_schema(pub),
+                                       gb_publisher_source(pub));
+    texts[i] = event ? gb_json_print(event) : NULL;
+    cJSON_Delete(event);
+    if (!texts[i])
+      ok = gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
+    else
+      lens[i] = strlen(texts[i]);
+  }
+  ok = ok && gb_batch_split(lens, games->count, GB_BATCH_MAX_BYTES,
+                            GB_BATCH_MAX_EVENTS, batches, games->count,
+                            &nbatches, err);
+  for (b = 0; ok && b < nbatches; b++) {
+    struct gb_publish_report report;
+    size_t used = 0;
+
+    body = malloc(batches[b].bytes + 1);
+    if (!body) {
+      ok = gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
+      break;
+    }
+    body[used++] = '[';
+    for (i = batches[b].first; i < batches[b].first + batches[b].count; i++) {
+      if (i > batches[b].first)
+        body[used++] = ',';
+      memcpy(body + used, texts[i], lens[i]);
+      used += lens[i];
+    }
+    body[used++] = ']';
+    body[used] = '\0';
+    ok = gb_publisher_send(pub, body, used, &report, err);
+    outcome->requests++;
+    outcome->attempts += report.attempts;
+    free(body);
+    body = NULL;
+    for (i = batches[b].first; ok && i < batches[b].first + batches[b].count;
+         i++) {
+      char id[37];
+      gb_game_event_id(&games->list[i], id);
+      cJSON_AddItemToArray(outcome->published, cJSON_CreateString(id));
+    }
+  }
+  for (i = 0; texts && i < games->count; i++)
+    cJSON_free(texts[i]);
+  free(texts);
+  free(lens);
+  free(batches);
+  return ok;
+}
+
+/* ================ The reply ================ */
+
+/* Outputs.res: the HTTP answer the host gives the caller. */
+static cJSON *http_output(int status, cJSON *body)
+{
+  cJSON *outputs = cJSON_CreateObject();
+  cJSON *res = cJSON_AddObjectToObject(outputs, "res");
+  cJSON *headers = cJSON_AddObjectToObject(res, "headers");
+  char *text = gb_json_print(body);
+
+  cJSON_AddNumberToObject(res, "statusCode", status);
+  cJSON_AddStringToObject(headers, "Content-Type",
+                          "application/json; charset=utf-8");
+  cJSON_AddStringToObject(res, "body", text ? text : "{}");
+  cJSON_free(text);
+  cJSON_Delete(body);
+  return outputs;
+}
+
+static cJSON *error_body(const struct gb_error *err, cJSON *published)
+{
+  struct gb_reply scratch = {0, NULL};
+  cJSON *error;
+
+  gb_reply_error(&scratch, err);
+  error = cJSON_GetObjectItemCaseSensitive(scratch.body, "error");
+  if (published)
+    cJSON_AddItemToObject(error, "publishedEventIds", published);
+  return scratch.body;
+}
+
+void fn_send_result(const struct gb_app *app, const struct gb_request *req,
+                    struct gb_reply *reply)
+{
+  struct gb_invocation inv;
+  struct gb_error err = {0};
+  struct games games = {NULL, 0};
+  struct outcome outcome = {cJSON_CreateArray(), 0, 0};
+  const cJSON *request, *body;
+  cJSON *owned = NULL, *answer, *outputs;
+  int status;
+
+  if (!gb_invocation_parse(&inv, req->body, req->body_len,
+                           req->invocation_id, &err)) {
+    gb_reply_error(reply, &err);
+    goto done;
+  }
+  request = gb_invocation_binding(&inv, FN_SEND_RESULT_BINDING, &owned, &err);
+  if (!request || !cJSON_IsObject(request)) {
+    if (request)
+      gb_error_set(&err, GB_ERR_INVALID, 0, "Data.req",
+                   "Data.req must be the HTTP request object");
+    gb_reply_error(reply, &err);
+    goto done;
+  }
+
+  /* The host passes Body only when Content-Length > 0. */
+  body = cJSON_GetObjectItemCaseSensitive(request, "Body");
+  if (!cJSON_IsString(body) || body->valuestring[0] == '\0')
+    gb_error_set(&err, GB_ERR_INVALID, 0, "body",
+                 "the body must be a finished game (JSON) or an array of "
+                 "them");
+  else if (strlen(body->valuestring) > FN_SEND_RESULT_MAX_BODY_BYTES)
+    gb_error_set(&err, GB_ERR_TOO_LARGE, 0, "body",
+                 "the body exceeds %d bytes", FN_SEND_RESULT_MAX_BODY_BYTES);
+  else if (!app->publisher)
+    gb_error_set(&err, GB_ERR_INTERNAL, 0, "EVENT_GRID_TOPIC_ENDPOINT",
+                 "publishing is not configured: EVENT_GRID_TOPIC_ENDPOINT "
+                 "is not set");
+  else if (read_games(body->valuestring, strlen(body->valuestring), &games,
+                      &err))
+    publish(app, &games, &outcome, &err);
+
+  if (err.kind == GB_ERR_NONE) {
+    status = 202;
+    answer = cJSON_CreateObject();
+    cJSON_AddNumberToObject(answer, "accepted", (double)games.count);
+    cJSON_AddItemToObject(answer, "eventIds", outcome.published);
+    outcome.published = NULL;
+    gb_invocation_log(&inv, "SendResult invocation=%s games=%zu requests=%d "
+                            "attempts=%d outcome=published",
+                      inv.id, games.count, outcome.requests,
+                      outcome.attempts);
+  } else {
+    status = gb_error_http_status(&err);
+    answer = error_body(&err, outcome.requests ? outcome.published : NULL);
+    if (outcome.requests)
+      outcome.published = NULL;
+    gb_invocation_log(&inv, "SendResult invocation=%s status=%d field=%s "
+                            "attempts=%d outcome=%s reason=%s",
+                      inv.id, status, err.field[0] ? err.field : "-",
+                      outcome.attempts,
+                      outcome.requests ? "failed" : "refused", err.message);
+  }
+  outputs = http_output(status, answer);
+  answer = gb_invocation_reply(&inv, outputs, NULL);
+  if (!answer) {
+    gb_error_set(&err, GB_ERR_INTERNAL, 0, "", "out of memory");
+    gb_reply_error(reply, &err);
+    goto done;
+  }
+  gb_reply_json(reply, 200, answer);
+
+done:
+  cJSON_Delete(outcome.published);
+  free(games.list);
+  cJSON_Delete(owned);
+  gb_invocation_cleanup(&inv);
+}
