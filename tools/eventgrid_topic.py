@@ -167,6 +167,7 @@ class Topic:
         self.faults = []  # statuses for the next publishes
         self.retry_after = None
         self.accepted, self.deliveries, self.dead_lettered = [], [], []
+        self.requests = []  # (events, bytes) of each accepted publish
         log_file = config.get("logFile")
         self.log_out = open(log_file, "a") if log_file else sys.stdout
         self.subscriptions = [Subscription(self, s)
@@ -333,10 +334,11 @@ class Topic:
         with self.lock:
             return self.faults.pop(0) if self.faults else None
 
-    def accept(self, events):
+    def accept(self, events, size):
         published = utcnow()
         with self.lock:
             self.accepted.extend(events)
+            self.requests.append({"events": len(events), "bytes": size})
         self.log(f"accepted {len(events)} event(s): "
                  + ", ".join(e["id"] for e in events[:20]))
         for sub in self.subscriptions:
@@ -345,6 +347,7 @@ class Topic:
     def snapshot(self):
         with self.lock:
             return {"accepted": list(self.accepted),
+                    "requests": list(self.requests),
                     "deliveries": list(self.deliveries),
                     "deadLettered": list(self.dead_lettered)}
 
@@ -694,7 +697,7 @@ class PublishHandler(http.server.BaseHTTPRequestHandler):
         except PublishError as error:
             return self.fail(error)
         self.reply(200)
-        topic.accept(events)
+        topic.accept(events, len(body))
 
 
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):

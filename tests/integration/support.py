@@ -271,3 +271,191 @@ def self_signed_certificate(directory):
                     "subjectAltName=IP:127.0.0.1,DNS:localhost"],
                    check=True, capture_output=True)
     return cert, key
+
+
+# ---------------------------------------------------------------- Event Grid
+
+TOPIC_TOOL = os.path.join(os.path.dirname(__file__), "..", "..", "tools",
+                          "eventgrid_topic.py")
+
+
+def new_key():
+    import base64
+    return base64.b64encode(os.urandom(32)).decode()
+
+
+class EventGridTopic:
+    """tools/eventgrid_topic.py with a configuration of the test's."""
+
+    def __init__(self, subscriptions=(), schema="EventGridSchema", keys=None,
+                 tls=None, time_scale=0.001, **extra):
+        import sys
+        self.dir = tempfile.mkdtemp(prefix="gridboard-test-topic-")
+        self.keys = keys or [new_key(), new_key()]
+        self.config = {"name": "gameapi", "listen": "127.0.0.1:0",
+                       "schema": schema, "keys": self.keys,
+                       "timeScale": time_scale,
+                       "deadLetterDir": os.path.join(self.dir, "deadletter"),
+                       "logFile": os.path.join(self.dir, "topic.log"),
+                       "subscriptions": list(subscriptions), **extra}
+        if tls:
+            self.config["tls"] = {"cert": tls[0], "key": tls[1]}
+        path = os.path.join(self.dir, "topic.json")
+        with open(path, "w") as f:
+            json.dump(self.config, f)
+        self.proc = subprocess.Popen([sys.executable, TOPIC_TOOL, "--config",
+                                      path], stdout=subprocess.PIPE)
+        line = self.proc.stdout.readline().decode()
+        if "listening" not in line:
+            raise RuntimeError(f"topic did not start: {line!r}")
+        self.endpoint = line.split()[-1]
+        self.port = int(self.endpoint.split(":")[2].split("/")[0])
+
+    @property
+    def key(self):
+        return self.keys[0]
+
+    def control(self, method, path, body=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        if self.config.get("tls"):
+            import ssl
+            conn = http.client.HTTPSConnection(
+                "127.0.0.1", self.port, timeout=10,
+                context=ssl._create_unverified_context())
+        conn.request(method, path, json.dumps(body) if body else None)
+        resp = conn.getresponse()
+        raw = resp.read()
+        conn.close()
+        return json.loads(raw) if raw else None
+
+    def fail_next(self, status, count=1, retry_after=None):
+        self.control("POST", "/_control/faults",
+                     {"status": status, "count": count,
+                      "retryAfter": retry_after})
+
+    def log(self):
+        return self.control("GET", "/_control/log")
+
+    def wait_for(self, predicate, timeout=20):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            snapshot = self.log()
+            if predicate(snapshot):
+                return snapshot
+            time.sleep(0.05)
+        raise AssertionError(f"timed out; topic log: {self.log()}")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout=10)
+
+
+class Webhook:
+    """An Event Grid subscriber endpoint that answers the validation
+    handshakes and records each delivery. `answers` is a list of statuses
+    to give to the next deliveries (then 200)."""
+
+    def __init__(self, answers=()):
+        import http.server
+        import threading
+        outer = self
+        self.answers = list(answers)
+        self.deliveries = []
+        self.validations = []
+        self.lock = threading.Lock()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def send(self, status, body=b"", headers=None):
+                self.send_response(status)
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_OPTIONS(self):
+                origin = self.headers.get("WebHook-Request-Origin", "")
+                outer.validations.append(("OPTIONS", origin))
+                self.send(200, headers={"WebHook-Allowed-Origin": origin})
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(
+                    int(self.headers["Content-Length"])))
+                kind = self.headers.get("aeg-event-type")
+                if kind == "SubscriptionValidation":
+                    outer.validations.append(("POST", body))
+                    code = body[0]["data"]["validationCode"]
+                    return self.send(200, json.dumps(
+                        {"validationResponse": code}).encode())
+                with outer.lock:
+                    outer.deliveries.append({"headers": dict(self.headers),
+                                             "body": body})
+                    status = outer.answers.pop(0) if outer.answers else 200
+                self.send(status)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                                      Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/events"
+        threading.Thread(target=self.server.serve_forever,
+                         daemon=True).start()
+
+    def events(self):
+        """Every event delivered, in order."""
+        with self.lock:
+            out = []
+            for d in self.deliveries:
+                body = d["body"]
+                out.extend(body if isinstance(body, list) else [body])
+            return out
+
+    def wait_for_events(self, n, timeout=20):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and len(self.events()) < n:
+            time.sleep(0.02)
+        return self.events()
+
+    def stop(self):
+        self.server.shutdown()
+
+
+def subscription(webhook, name="stats", **options):
+    return {"name": name, "endpoint": webhook.url,
+            "includedEventTypes": ["GameCompleted"], **options}
+
+
+def http_request_envelope(body, function="SendResult",
+                          route="api/Stats/SendResult", method="POST",
+                          content_type="application/json"):
+    """The body the host POSTs for an HTTP trigger (functions-host.md
+    §3.3): the request in Data.req, Body only when there is one."""
+    headers = {"Content-Type": [content_type], "Host": ["localhost:7071"],
+               "User-Agent": ["GameAPI"]}
+    req = {"Url": f"http://localhost:7071/{route}", "Method": method,
+           "Query": {}, "Headers": headers, "Params": {},
+           "Identities": [{"AuthenticationType": "WebJobsAuthLevel",
+                           "IsAuthenticated": True, "Claims": []}]}
+    if body:
+        headers["Content-Length"] = [str(len(body.encode()))]
+        req["Body"] = body
+    return {"Data": {"req": req},
+            "Metadata": {"Query": {}, "Headers": {
+                k: ", ".join(v) for k, v in headers.items()},
+                "sys": {"MethodName": function, "UtcNow": iso(utcnow()),
+                        "RandGuid": str(uuid.uuid4())}}}
+
+
+def send_result(handler, body):
+    """POSTs to SendResult as the host; returns the caller's status and the
+    parsed body from Outputs.res, and the Logs."""
+    text = body if isinstance(body, str) else json.dumps(body)
+    status, reply = handler.invoke("SendResult", http_request_envelope(text))
+    assert status == 200, reply  # the invocation itself succeeded
+    res = reply["Outputs"]["res"]
+    assert res["headers"]["Content-Type"].startswith("application/json")
+    return res["statusCode"], json.loads(res["body"]), reply["Logs"]
