@@ -2,6 +2,7 @@
 the wire, and shutdown."""
 
 import json
+import os
 import signal
 import subprocess
 import threading
@@ -184,3 +185,27 @@ def test_sigterm_lets_the_request_in_flight_finish(ferretdb, start_handler):
         assert handler.proc.wait(timeout=30) == 0
     finally:
         ferretdb.start()
+
+
+def test_every_function_folder_is_served(handler):
+    root = os.path.join(os.path.dirname(__file__), "..", "..", "function-app")
+    names = sorted(os.listdir(root))
+    assert names == ["GameCompleted", "SendResult"]
+    for name in names:
+        with open(os.path.join(root, name, "function.json")) as f:
+            bindings = json.load(f)["bindings"]
+        assert bindings[0]["direction"] == "in"
+        status, _, body = handler.request(
+            "POST", "/" + name, b'{"Data":{}}',
+            {"Content-Type": "application/json"})
+        assert status != 404, (name, body)
+
+
+def test_sample_settings_are_accepted(ferretdb, start_handler):
+    root = os.path.join(os.path.dirname(__file__), "..", "..")
+    with open(os.path.join(root, "local.settings.sample.json")) as f:
+        values = json.load(f)["Values"]
+    assert values["FUNCTIONS_WORKER_RUNTIME"] == "Custom"
+    values["COSMOS_CONNECTION_STRING"] = ferretdb.uri
+    handler = start_handler(values)
+    assert handler.request("GET", "/")[0] == 200
