@@ -279,3 +279,52 @@ def test_filters(webhook):
         assert [e["id"] for e in webhook.events()] == ["match"]
     finally:
         topic.stop()
+
+
+# ---------------------------------------------------------------- JS SDK
+
+JS = os.path.join(os.path.dirname(__file__), "..", "js", "publish.mjs")
+
+
+@pytest.mark.parametrize("schema", ["EventGrid", "CloudEvent"])
+def test_javascript_sdk(webhook, tmp_path, schema):
+    """The JS SDK insists on HTTPS, so the topic gets a certificate that
+    Node trusts through NODE_EXTRA_CA_CERTS."""
+    import subprocess
+    from support import self_signed_certificate
+    cert, key = self_signed_certificate(str(tmp_path))
+    topic = EventGridTopic(
+        [subscription(webhook)], tls=(cert, key),
+        schema="CloudEventSchemaV1_0" if schema == "CloudEvent" else
+        "EventGridSchema")
+    env = dict(os.environ, NODE_EXTRA_CA_CERTS=cert)
+
+    def publish(topic_key, auth, event_id):
+        return subprocess.run(["node", JS, topic.endpoint, topic_key, schema,
+                               auth, event_id], env=env, capture_output=True,
+                              text=True, timeout=60).stdout.strip()
+    try:
+        assert publish(topic.key, "key", "js-key") == "ok"
+        assert publish(topic.key, "sas", "js-sas") == "ok"
+        assert publish(new_key(), "key", "js-wrong") == "401"
+        events = webhook.wait_for_events(2)
+        assert sorted(e["data"]["Id"] for e in events) == ["js-key", "js-sas"]
+    finally:
+        topic.stop()
+
+
+def test_time_to_live(webhook):
+    webhook.answers = [500] * 100
+    # One minute scaled by 0.001 is 60 ms; the retries at 10, 30 and 60 ms
+    # (scaled) reach past it.
+    topic = EventGridTopic([subscription(webhook,
+                                         eventTimeToLiveInMinutes=1)],
+                           time_scale=0.001)
+    try:
+        raw_publish(topic, [valid_event()])
+        log = topic.wait_for(lambda s: s["deadLettered"])
+        letter = log["deadLettered"][0]
+        assert letter["deadLetterReason"] == "TimeToLiveExceeded"
+        assert 1 < letter["deliveryAttempts"] < 30
+    finally:
+        topic.stop()
