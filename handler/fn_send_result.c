@@ -7,6 +7,7 @@
 #include "gb_batch.h"
 #include "gb_game.h"
 #include "gb_game_event.h"
+#include "gb_http_trigger.h"
 #include "gb_invocation.h"
 #include "gb_json.h"
 #include "gb_publisher.h"
@@ -193,33 +194,14 @@ static bool publish(const struct gb_app *app, const struct games *games,
 
 /* ================ The reply ================ */
 
-/* Outputs.res: the HTTP answer the host gives the caller. */
-static cJSON *http_output(int status, cJSON *body)
-{
-  cJSON *outputs = cJSON_CreateObject();
-  cJSON *res = cJSON_AddObjectToObject(outputs, "res");
-  cJSON *headers = cJSON_AddObjectToObject(res, "headers");
-  char *text = gb_json_print(body);
-
-  cJSON_AddNumberToObject(res, "statusCode", status);
-  cJSON_AddStringToObject(headers, "Content-Type",
-                          "application/json; charset=utf-8");
-  cJSON_AddStringToObject(res, "body", text ? text : "{}");
-  cJSON_free(text);
-  cJSON_Delete(body);
-  return outputs;
-}
-
 static cJSON *error_body(const struct gb_error *err, cJSON *published)
 {
-  struct gb_reply scratch = {0, NULL};
-  cJSON *error;
+  cJSON *body = gb_http_error_body(err);
 
-  gb_reply_error(&scratch, err);
-  error = cJSON_GetObjectItemCaseSensitive(scratch.body, "error");
   if (published)
-    cJSON_AddItemToObject(error, "publishedEventIds", published);
-  return scratch.body;
+    cJSON_AddItemToObject(cJSON_GetObjectItemCaseSensitive(body, "error"),
+                          "publishedEventIds", published);
+  return body;
 }
 
 void fn_send_result(const struct gb_app *app, const struct gb_request *req,
@@ -229,7 +211,7 @@ void fn_send_result(const struct gb_app *app, const struct gb_request *req,
   struct gb_error err = {0};
   struct games games = {NULL, 0};
   struct outcome outcome = {cJSON_CreateArray(), 0, 0};
-  const cJSON *request, *body;
+  struct gb_http_request_in request;
   cJSON *owned = NULL, *answer, *outputs;
   int status;
 
@@ -238,30 +220,23 @@ void fn_send_result(const struct gb_app *app, const struct gb_request *req,
     gb_reply_error(reply, &err);
     goto done;
   }
-  request = gb_invocation_binding(&inv, FN_SEND_RESULT_BINDING, &owned, &err);
-  if (!request || !cJSON_IsObject(request)) {
-    if (request)
-      gb_error_set(&err, GB_ERR_INVALID, 0, "Data.req",
-                   "Data.req must be the HTTP request object");
+  if (!gb_http_request_read(&inv, &request, &owned, &err)) {
     gb_reply_error(reply, &err);
     goto done;
   }
 
-  /* The host passes Body only when Content-Length > 0. */
-  body = cJSON_GetObjectItemCaseSensitive(request, "Body");
-  if (!cJSON_IsString(body) || body->valuestring[0] == '\0')
+  if (!request.body || request.body[0] == '\0')
     gb_error_set(&err, GB_ERR_INVALID, 0, "body",
                  "the body must be a finished game (JSON) or an array of "
                  "them");
-  else if (strlen(body->valuestring) > FN_SEND_RESULT_MAX_BODY_BYTES)
+  else if (strlen(request.body) > FN_SEND_RESULT_MAX_BODY_BYTES)
     gb_error_set(&err, GB_ERR_TOO_LARGE, 0, "body",
                  "the body exceeds %d bytes", FN_SEND_RESULT_MAX_BODY_BYTES);
   else if (!app->publisher)
     gb_error_set(&err, GB_ERR_INTERNAL, 0, "EVENT_GRID_TOPIC_ENDPOINT",
                  "publishing is not configured: EVENT_GRID_TOPIC_ENDPOINT "
                  "is not set");
-  else if (read_games(body->valuestring, strlen(body->valuestring), &games,
-                      &err))
+  else if (read_games(request.body, strlen(request.body), &games, &err))
     publish(app, &games, &outcome, &err);
 
   if (err.kind == GB_ERR_NONE) {
@@ -285,7 +260,7 @@ void fn_send_result(const struct gb_app *app, const struct gb_request *req,
                       outcome.attempts,
                       outcome.requests ? "failed" : "refused", err.message);
   }
-  outputs = http_output(status, answer);
+  outputs = gb_http_response(status, answer, NULL);
   answer = gb_invocation_reply(&inv, outputs, NULL);
   if (!answer) {
     gb_error_set(&err, GB_ERR_INTERNAL, 0, "", "out of memory");

@@ -7,8 +7,6 @@
 
 #include "gb_http.h"
 
-#define FN_SEND_RESULT_BINDING "req"
-#define FN_SEND_RESULT_OUTPUT "res"
 #define FN_SEND_RESULT_MAX_GAMES 5000
 #define FN_SEND_RESULT_MAX_BODY_BYTES 2097152
 

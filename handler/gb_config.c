@@ -104,6 +104,19 @@ static bool choice_setting(gb_config_lookup lookup, void *ctx,
                       name, choices[0], choices[1]);
 }
 
+/* "true" or "false" (any case); unset is false. */
+static bool bool_setting(gb_config_lookup lookup, void *ctx, const char *name,
+                         bool *out, struct gb_error *err)
+{
+  static const char *const switches[] = {"false", "true", NULL};
+  int on;
+
+  if (!choice_setting(lookup, ctx, name, switches, &on, err))
+    return false;
+  *out = on == 1;
+  return true;
+}
+
 static bool event_grid_settings(struct gb_config *cfg, gb_config_lookup lookup,
                                 void *ctx, struct gb_error *err)
 {
@@ -194,6 +207,9 @@ bool gb_config_load(struct gb_config *cfg, gb_config_lookup lookup,
     return false;
 
   if (!event_grid_settings(cfg, lookup, ctx, err))
+    return false;
+  if (!bool_setting(lookup, ctx, "GRIDBOARD_ENABLE_GENERATE",
+                    &cfg->enable_generate, err))
     return false;
 
   cfg->port = (int)port;

@@ -19,6 +19,7 @@ struct gb_config {
   int threads;                    /* GRIDBOARD_THREADS */
   size_t max_body_bytes;          /* GRIDBOARD_MAX_BODY_BYTES */
   long request_timeout_ms;        /* GRIDBOARD_REQUEST_TIMEOUT_MS */
+  bool enable_generate;           /* GRIDBOARD_ENABLE_GENERATE */
 
   /* Publishing to Event Grid (SendResult); all unset when eg_endpoint is
    * NULL, which leaves SendResult unconfigured. */

@@ -31,6 +31,7 @@ int gb_error_http_status(const struct gb_error *err)
   switch (err->kind) {
   case GB_ERR_NONE: return 200;
   case GB_ERR_INVALID: return 400;
+  case GB_ERR_FORBIDDEN: return 403;
   case GB_ERR_NOT_FOUND: return 404;
   case GB_ERR_METHOD: return 405;
   case GB_ERR_TOO_LARGE: return 413;
@@ -51,6 +52,7 @@ const char *gb_error_kind_name(enum gb_error_kind kind)
   case GB_ERR_INVALID: return "invalid_input";
   case GB_ERR_TOO_LARGE: return "too_large";
   case GB_ERR_MEDIA_TYPE: return "unsupported_media_type";
+  case GB_ERR_FORBIDDEN: return "forbidden";
   case GB_ERR_NOT_FOUND: return "not_found";
   case GB_ERR_METHOD: return "method_not_allowed";
   case GB_ERR_UNAVAILABLE: return "unavailable";

@@ -13,6 +13,7 @@ enum gb_error_kind {
   GB_ERR_INVALID,     /* the caller sent something wrong: 400 */
   GB_ERR_TOO_LARGE,   /* a body over the configured limit: 413 */
   GB_ERR_MEDIA_TYPE,  /* not application/json: 415 */
+  GB_ERR_FORBIDDEN,   /* switched off by configuration: 403 */
   GB_ERR_NOT_FOUND,   /* no such route: 404 */
   GB_ERR_METHOD,      /* route exists, method does not: 405 */
   GB_ERR_UNAVAILABLE, /* a dependency failed in a way a retry can fix: 503 */

@@ -36,6 +36,7 @@ struct gb_leaderboard {
   int64_t rock_count;
   int64_t paper_count;
   int64_t scissors_count;
+  int64_t computed_at_us; /* when its computation started: its version */
 };
 
 /* "Daily", "Weekly" or "Monthly". */

@@ -15,6 +15,8 @@
 #include <civetweb.h>
 
 #include "fn_game_completed.h"
+#include "fn_generate.h"
+#include "fn_get_stats.h"
 #include "fn_send_result.h"
 #include "gb_json.h"
 #include "gb_log.h"
@@ -46,6 +48,8 @@ static const struct route {
     {"GET", "/", fn_ready, ROUTE_IDEMPOTENT},
     {"POST", "/GameCompleted", fn_game_completed,
      ROUTE_INVOCATION | ROUTE_WRITES_DB | ROUTE_IDEMPOTENT},
+    {"POST", "/GetStats", fn_get_stats, ROUTE_INVOCATION | ROUTE_IDEMPOTENT},
+    {"POST", "/Generate", fn_generate, ROUTE_INVOCATION | ROUTE_WRITES_DB},
     /* Idempotent: a game's event id is derived from its Id. */
     {"POST", "/SendResult", fn_send_result,
      ROUTE_INVOCATION | ROUTE_PUBLISHES | ROUTE_IDEMPOTENT},

@@ -601,6 +601,7 @@ static bool refresh_op(mongoc_database_t *db, void *vctx, bson_error_t *error)
    * the stored set as it was, not a mix of old and new windows. */
   for (p = 0; ok && p < GB_PERIOD_COUNT; p++) {
     gb_leaderboard_init(&ctx->boards[p], (enum gb_period)p, ctx->now_ms);
+    ctx->boards[p].computed_at_us = ctx->started_us;
     ok = aggregate_winners(games, &ctx->boards[p], error) &&
          aggregate_totals(games, &ctx->boards[p], error);
   }
@@ -654,6 +655,148 @@ bool gb_store_refresh_leaderboards(struct gb_store *store, int64_t now_ms,
     memcpy(boards, ctx->boards, sizeof(ctx->boards));
   free(ctx);
   return ok;
+}
+
+/* ================ Reading a leaderboard ================ */
+
+struct read_ctx {
+  enum gb_period period;
+  int64_t now_ms;
+  struct gb_leaderboard *board;
+  bool found;
+};
+
+static bool read_winners(bson_iter_t *array, struct gb_leaderboard *lb)
+{
+  bson_iter_t item, field;
+
+  while (bson_iter_next(array)) {
+    const char *email = NULL;
+    uint32_t len = 0;
+    int64_t wins = -1;
+
+    if (!BSON_ITER_HOLDS_DOCUMENT(array) || !bson_iter_recurse(array, &item) ||
+        lb->winner_count >= GB_LEADERBOARD_TOP)
+      return false;
+    while (bson_iter_next(&item)) {
+      field = item;
+      if (strcmp(bson_iter_key(&field), "winnerEmail") == 0 &&
+          BSON_ITER_HOLDS_UTF8(&field))
+        email = bson_iter_utf8(&field, &len);
+      else if (strcmp(bson_iter_key(&field), "wins") == 0 &&
+               !read_count(&field, &wins))
+        return false;
+    }
+    if (!email || len == 0 || len > GB_EMAIL_MAX || wins < 1)
+      return false;
+    snprintf(lb->winners[lb->winner_count].email,
+             sizeof(lb->winners[0].email), "%s", email);
+    lb->winners[lb->winner_count++].wins = wins;
+  }
+  return true;
+}
+
+static bool read_moves(bson_iter_t *array, struct gb_leaderboard *lb)
+{
+  static const char *const names[] = {"Rock", "Paper", "Scissors"};
+  int64_t *counts[] = {&lb->rock_count, &lb->paper_count,
+                       &lb->scissors_count};
+  bson_iter_t item;
+  int i = 0;
+
+  while (bson_iter_next(array)) {
+    const char *move = NULL;
+    uint32_t len;
+    bool counted = false;
+
+    if (i >= 3 || !BSON_ITER_HOLDS_DOCUMENT(array) ||
+        !bson_iter_recurse(array, &item))
+      return false;
+    while (bson_iter_next(&item)) {
+      if (strcmp(bson_iter_key(&item), "move") == 0 &&
+          BSON_ITER_HOLDS_UTF8(&item))
+        move = bson_iter_utf8(&item, &len);
+      else if (strcmp(bson_iter_key(&item), "count") == 0)
+        counted = read_count(&item, counts[i]);
+    }
+    if (!move || strcmp(move, names[i]) != 0 || !counted)
+      return false;
+    i++;
+  }
+  return i == 3;
+}
+
+/* A stats document back into a leaderboard; false when it is not one. */
+static bool leaderboard_from_bson(const bson_t *doc, enum gb_period period,
+                                  struct gb_leaderboard *lb, int64_t *expires)
+{
+  bson_iter_t it, sub;
+  unsigned seen = 0;
+
+  memset(lb, 0, sizeof(*lb));
+  lb->period = period;
+  if (!bson_iter_init(&it, doc))
+    return false;
+  while (bson_iter_next(&it)) {
+    const char *key = bson_iter_key(&it);
+
+    if (strcmp(key, "winners") == 0 && BSON_ITER_HOLDS_ARRAY(&it) &&
+        bson_iter_recurse(&it, &sub) && read_winners(&sub, lb))
+      seen |= 1;
+    else if (strcmp(key, "moves") == 0 && BSON_ITER_HOLDS_ARRAY(&it) &&
+             bson_iter_recurse(&it, &sub) && read_moves(&sub, lb))
+      seen |= 2;
+    else if (strcmp(key, "games") == 0 && read_count(&it, &lb->games))
+      seen |= 4;
+    else if (strcmp(key, "windowStart") == 0 &&
+             BSON_ITER_HOLDS_DATE_TIME(&it))
+      lb->window_start_ms = bson_iter_date_time(&it), seen |= 8;
+    else if (strcmp(key, "windowEnd") == 0 && BSON_ITER_HOLDS_DATE_TIME(&it))
+      lb->window_end_ms = bson_iter_date_time(&it), seen |= 16;
+    else if (strcmp(key, "computedAtMicros") == 0 &&
+             BSON_ITER_HOLDS_INT64(&it))
+      lb->computed_at_us = bson_iter_int64(&it), seen |= 32;
+    else if (strcmp(key, "expiresAt") == 0 && BSON_ITER_HOLDS_DATE_TIME(&it))
+      *expires = bson_iter_date_time(&it), seen |= 64;
+  }
+  return seen == 127;
+}
+
+static bool read_op(mongoc_database_t *db, void *vctx, bson_error_t *error)
+{
+  struct read_ctx *ctx = vctx;
+  mongoc_collection_t *stats = mongoc_database_get_collection(db, STATS);
+  bson_t *filter = BCON_NEW("_id", BCON_UTF8(gb_period_name(ctx->period)));
+  bson_t *opts = BCON_NEW("limit", BCON_INT64(1));
+  mongoc_cursor_t *cursor =
+      mongoc_collection_find_with_opts(stats, filter, opts, NULL);
+  const bson_t *doc;
+  int64_t expires = 0;
+  bool ok;
+
+  ctx->found = false;
+  if (mongoc_cursor_next(cursor, &doc))
+    ctx->found = leaderboard_from_bson(doc, ctx->period, ctx->board,
+                                       &expires) &&
+                 expires > ctx->now_ms;
+  ok = !mongoc_cursor_error(cursor, error);
+  mongoc_cursor_destroy(cursor);
+  bson_destroy(opts);
+  bson_destroy(filter);
+  mongoc_collection_destroy(stats);
+  return ok;
+}
+
+bool gb_store_read_leaderboard(struct gb_store *store, enum gb_period period,
+                               int64_t now_ms, struct gb_leaderboard *board,
+                               bool *found, struct gb_error *err)
+{
+  struct read_ctx ctx = {period, now_ms, board, false};
+
+  if (!store_run(store, "reading the leaderboard", read_op, &ctx, err))
+    return false;
+  *found = ctx.found;
+  return true;
 }
 
 /* ================ Rejections ================ */

@@ -68,6 +68,14 @@ bool gb_store_refresh_leaderboards(struct gb_store *store, int64_t now_ms,
                                    struct gb_leaderboard *boards,
                                    struct gb_error *err);
 
+/* Reads the saved leaderboard of period into *board. *found is false when
+ * there is none, when it expired before now_ms (servers without TTL
+ * indexes keep expired documents), or when the document is not a
+ * well-formed leaderboard, so that the caller recomputes. */
+bool gb_store_read_leaderboard(struct gb_store *store, enum gb_period period,
+                               int64_t now_ms, struct gb_leaderboard *board,
+                               bool *found, struct gb_error *err);
+
 struct gb_rejection {
   const char *kind;     /* "invalid" or "conflict" */
   const char *event_id; /* may be NULL */

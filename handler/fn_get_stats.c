@@ -1,0 +1,114 @@
+#include "fn_get_stats.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "gb_http_trigger.h"
+#include "gb_invocation.h"
+#include "gb_leaderboard.h"
+#include "gb_time.h"
+
+/* The saved leaderboard, or a new one when it is missing or stale. */
+static bool leaderboard(const struct gb_app *app, enum gb_period period,
+                        struct gb_leaderboard *board, bool *recomputed,
+                        struct gb_error *err)
+{
+  struct gb_leaderboard boards[GB_PERIOD_COUNT];
+  int64_t now = gb_time_now_ms();
+  bool found;
+
+  *recomputed = false;
+  if (!gb_store_read_leaderboard(app->store, period, now, board, &found, err))
+    return false;
+  if (found)
+    return true;
+  if (!gb_store_refresh_leaderboards(app->store, now, boards, err))
+    return false;
+  *board = boards[period];
+  *recomputed = true;
+  return true;
+}
+
+/* True when an If-None-Match value lists etag (or is "*"). */
+static bool etag_matches(const char *if_none_match, const char *etag)
+{
+  const char *p = if_none_match;
+  size_t len = strlen(etag);
+
+  if (!p)
+    return false;
+  while (*p) {
+    p += strspn(p, " ,");
+    if (*p == '*')
+      return true;
+    if (strncmp(p, "W/", 2) == 0)
+      p += 2; /* weak comparison, as RFC 9110 asks for If-None-Match */
+    if (strncmp(p, etag, len) == 0 && (p[len] == '\0' || p[len] == ',' ||
+                                       p[len] == ' '))
+      return true;
+    p += strcspn(p, ",");
+  }
+  return false;
+}
+
+void fn_get_stats(const struct gb_app *app, const struct gb_request *req,
+                  struct gb_reply *reply)
+{
+  struct gb_invocation inv;
+  struct gb_http_request_in request;
+  struct gb_error err = {0};
+  struct gb_leaderboard board;
+  enum gb_period period = GB_PERIOD_DAILY;
+  cJSON *owned = NULL, *outputs = NULL, *answer;
+  const char *name = NULL;
+  char etag[64], cache[48];
+  bool recomputed = false;
+
+  if (!gb_invocation_parse(&inv, req->body, req->body_len,
+                           req->invocation_id, &err) ||
+      !gb_http_request_read(&inv, &request, &owned, &err)) {
+    gb_reply_error(reply, &err);
+    goto done;
+  }
+  name = gb_http_request_param(&request, "period");
+  if (!name || !gb_period_parse(name, &period))
+    gb_error_set(&err, GB_ERR_INVALID, 0, "period",
+                 "period must be Daily, Weekly or Monthly");
+  else
+    leaderboard(app, period, &board, &recomputed, &err);
+
+  if (err.kind != GB_ERR_NONE) {
+    outputs = gb_http_response(gb_error_http_status(&err),
+                               gb_http_error_body(&err), NULL);
+    gb_invocation_log(&inv, "GetStats invocation=%s status=%d reason=%s",
+                      inv.id, gb_error_http_status(&err), err.message);
+  } else {
+    const char *headers[] = {"ETag", etag, "Cache-Control", cache, NULL};
+    bool unchanged;
+
+    snprintf(etag, sizeof(etag), "\"%s-%lld\"", gb_period_name(period),
+             (long long)board.computed_at_us);
+    snprintf(cache, sizeof(cache), "public, max-age=%d",
+             FN_GET_STATS_MAX_AGE_SECONDS);
+    unchanged = etag_matches(
+        gb_http_request_header(&request, "If-None-Match"), etag);
+    outputs = gb_http_response(
+        unchanged ? 304 : 200,
+        unchanged ? NULL : gb_leaderboard_to_json(&board), headers);
+    gb_invocation_log(&inv, "GetStats invocation=%s period=%s status=%d "
+                            "source=%s",
+                      inv.id, gb_period_name(period), unchanged ? 304 : 200,
+                      recomputed ? "recomputed" : "cache");
+  }
+  answer = outputs ? gb_invocation_reply(&inv, outputs, NULL) : NULL;
+  if (!answer) {
+    gb_error_set(&err, GB_ERR_INTERNAL, 0, "", "out of memory");
+    gb_reply_error(reply, &err);
+    goto done;
+  }
+  gb_reply_json(reply, 200, answer);
+
+done:
+  cJSON_Delete(owned);
+  gb_invocation_cleanup(&inv);
+}

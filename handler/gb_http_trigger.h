@@ -1,0 +1,49 @@
+/* gb_http_trigger: the HTTP request an httpTrigger function receives in
+ * Data.req, and the HTTP answer it returns in Outputs.res.
+ *
+ * In:  Data.req = {"Url","Method","Query":{…},"Headers":{"Name":["v"]},
+ *                  "Params":{…},"Identities":[…],"Body":"<raw text>"}
+ *      (Body only when the request had a Content-Length above 0)
+ * Out: Outputs.res = {"statusCode":N,"headers":{"Name":"v"},"body":"…"}
+ * (contracts/functions-host.md §3.3, §4). */
+#ifndef GB_HTTP_TRIGGER_H
+#define GB_HTTP_TRIGGER_H
+
+#include <cjson/cJSON.h>
+
+#include "gb_error.h"
+#include "gb_invocation.h"
+
+#define GB_HTTP_TRIGGER_BINDING "req"
+#define GB_HTTP_TRIGGER_OUTPUT "res"
+
+struct gb_http_request_in {
+  const cJSON *req;     /* Data.req */
+  const char *body;     /* Body, or NULL when the request had none */
+  const cJSON *params;  /* route parameters, or NULL */
+  const cJSON *headers; /* header name -> array of values, or NULL */
+};
+
+/* Finds Data.req in inv. *owned as for gb_invocation_binding. */
+bool gb_http_request_read(const struct gb_invocation *inv,
+                          struct gb_http_request_in *in, cJSON **owned,
+                          struct gb_error *err);
+
+/* The first value of a request header (names compared case-insensitively),
+ * or NULL. */
+const char *gb_http_request_header(const struct gb_http_request_in *in,
+                                   const char *name);
+
+/* A route parameter as a string, or NULL. */
+const char *gb_http_request_param(const struct gb_http_request_in *in,
+                                  const char *name);
+
+/* Outputs {"res":{…}} for status, with body (taken over; NULL for an empty
+ * body) sent as application/json, and extra headers given as name, value
+ * pairs ending in NULL. */
+cJSON *gb_http_response(int status, cJSON *body, const char *const *headers);
+
+/* The JSON error body gb_reply_error uses, for an HTTP answer. */
+cJSON *gb_http_error_body(const struct gb_error *err);
+
+#endif
