@@ -587,6 +587,9 @@ class PublishHandler(http.server.BaseHTTPRequestHandler):
     server_version = "Microsoft-HTTPAPI/2.0"
     sys_version = ""
 
+    def version_string(self):
+        return self.server_version
+
     def log_message(self, fmt, *args):
         pass  # the topic logs what matters itself
 

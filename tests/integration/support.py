@@ -15,6 +15,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.parse
 import uuid
 
 HANDLER = os.environ.get("GB_HANDLER", "build/gridboard-handler")
@@ -459,3 +460,121 @@ def send_result(handler, body):
     res = reply["Outputs"]["res"]
     assert res["headers"]["Content-Type"].startswith("application/json")
     return res["statusCode"], json.loads(res["body"]), reply["Logs"]
+
+
+# ---------------------------------------------------------------- the flow
+
+HOST_TOOL = os.path.join(os.path.dirname(__file__), "..", "..", "tools",
+                         "functions_host.py")
+ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
+
+
+def wait_for_line(path, marker, proc, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            break
+        with open(path) as f:
+            for line in f:
+                if marker in line:
+                    return line.strip()
+        time.sleep(0.02)
+    with open(path) as f:
+        raise RuntimeError(f"no {marker!r}:\n{f.read()[-3000:]}")
+
+
+class Flow:
+    """The whole system on loopback: the local Functions host running the
+    handler with the real host.json and function.json files, and the local
+    Event Grid topic subscribed to the host's Event Grid webhook."""
+
+    def __init__(self, ferretdb, database, settings=None, time_scale=0.001,
+                 **subscription_options):
+        import sys
+        self.dir = tempfile.mkdtemp(prefix="gridboard-test-flow-")
+        self.keys = {"masterKey": new_key(),
+                     "functionKeys": {"default": new_key()},
+                     "systemKeys": {"eventgrid_extension": new_key()}}
+        self.topic_key = new_key()
+        self.host_port, topic_port = free_port(), free_port()
+        self.base = f"http://127.0.0.1:{self.host_port}"
+        values = {"FUNCTIONS_WORKER_RUNTIME": "Custom",
+                  "COSMOS_CONNECTION_STRING": ferretdb.uri +
+                  "?serverSelectionTimeoutMS=1500",
+                  "COSMOS_DATABASE": database,
+                  "EVENT_GRID_TOPIC_ENDPOINT":
+                      f"http://127.0.0.1:{topic_port}/api/events",
+                  "EVENT_GRID_TOPIC_KEY": self.topic_key}
+        values.update(settings or {})
+        for name, content in (("keys.json", self.keys),
+                              ("local.settings.json", {"IsEncrypted": False,
+                                                       "Values": values})):
+            with open(os.path.join(self.dir, name), "w") as f:
+                json.dump(content, f)
+        self.host_log = os.path.join(self.dir, "host.log")
+        env = dict(os.environ)
+        if SANITIZED:
+            env.setdefault("ASAN_OPTIONS", "detect_leaks=1:halt_on_error=1")
+            env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:"
+                           "halt_on_error=1")
+        self.host = subprocess.Popen(
+            [sys.executable, HOST_TOOL, "--host-json",
+             os.path.join(ROOT, "host.json"), "--functions",
+             os.path.join(ROOT, "function-app"), "--handler", HANDLER,
+             "--settings", os.path.join(self.dir, "local.settings.json"),
+             "--keys", os.path.join(self.dir, "keys.json"),
+             "--port", str(self.host_port)],
+            stdout=open(self.host_log, "w"), stderr=subprocess.STDOUT,
+            env=env)
+        wait_for_line(self.host_log, "functions-host listening", self.host)
+        webhook = (f"{self.base}/runtime/webhooks/eventgrid?functionName="
+                   "GameCompleted&code=" + urllib.parse.quote(
+                       self.keys["systemKeys"]["eventgrid_extension"]))
+        self.topic = EventGridTopic(
+            [{"name": "gridboard-stats", "endpoint": webhook,
+              "includedEventTypes": ["GameCompleted"],
+              **subscription_options}],
+            keys=[self.topic_key], time_scale=time_scale,
+            listen=f"127.0.0.1:{topic_port}")
+
+    def request(self, method, path, body=None, headers=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.host_port,
+                                          timeout=150)
+        data = json.dumps(body).encode() if body is not None else None
+        conn.request(method, path, data, {"Content-Type": "application/json",
+                                          **(headers or {})})
+        resp = conn.getresponse()
+        raw = resp.read()
+        conn.close()
+        return resp.status, dict(resp.getheaders()), raw
+
+    @property
+    def function_key(self):
+        """URL-encoded, ready for ?code=."""
+        return urllib.parse.quote(self.keys["functionKeys"]["default"])
+
+    def send_result(self, games):
+        status, _, raw = self.request(
+            "POST", f"/api/Stats/SendResult?code={self.function_key}", games)
+        return status, json.loads(raw) if raw else None
+
+    def get_stats(self, period, headers=None):
+        status, resp_headers, raw = self.request(
+            "GET", f"/api/Stats/GetStats/{period}", headers=headers)
+        return status, resp_headers, json.loads(raw) if raw else None
+
+    def handler_pid(self):
+        out = subprocess.run(["pgrep", "-P", str(self.host.pid)],
+                             capture_output=True, text=True).stdout.split()
+        return int(out[0]) if out else None
+
+    def host_output(self):
+        with open(self.host_log) as f:
+            return f.read()
+
+    def stop(self):
+        self.topic.stop()
+        if self.host.poll() is None:
+            self.host.send_signal(signal.SIGTERM)
+            self.host.wait(timeout=30)
+        return self.host.returncode

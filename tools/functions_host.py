@@ -1,0 +1,708 @@
+"""A local Azure Functions host for a custom handler, for development and
+tests.
+
+A loopback-only stand-in for the Functions host (v4) running a custom
+handler app, built to the host's documented and coded behaviour
+(contracts/functions-host.md) and sharing no code with gridboard's
+handler. It reads the app's real configuration, host.json and every
+<function>/function.json, and:
+
+- starts the handler as customHandler.description says
+  (defaultExecutablePath, arguments, workingDirectory) with
+  FUNCTIONS_CUSTOMHANDLER_PORT, FUNCTIONS_CUSTOMHANDLER_WORKER_ID, their
+  legacy FUNCTIONS_HTTPWORKER_* twins, FUNCTIONS_APP_ROOT_PATH and the
+  Values of local.settings.json;
+- waits for it as the host does (GET / every 25 ms, any answer means
+  ready, initializationTimeout 30 s), and restarts it when it exits: not at
+  all after exit code 0, at once and uncounted after 200, otherwise as an
+  error; the third error within 30 minutes stops the host;
+- routes /<routePrefix>/<route> of each httpTrigger (route templates with
+  {name}, {name?}, {*rest} and :constraints, methods, authLevel with keys
+  from a keys file, `code` query or x-functions-key header) into invocation
+  envelopes as the host builds them (Data.req with Url, Method, Query,
+  Headers as arrays, Params, Identities, Body only with a Content-Length;
+  Metadata with the double JSON encoding of strings and sys), POSTs them to
+  /<FunctionName> chunked, and answers with Outputs.res (statusCode,
+  headers, body), 500 when the invocation fails;
+- serves /runtime/webhooks/eventgrid?functionName=<F> for Event Grid:
+  answers the SubscriptionValidation handshake and the CloudEvents OPTIONS
+  check itself, 202 to Unsubscribe, 400 without a known aeg-event-type,
+  and for Notification invokes the function once per event, in parallel,
+  202 when all succeed, 500 when any fails;
+- applies host.json functionTimeout and prints each invocation's Logs.
+
+Usage:
+  python tools/functions_host.py --host-json host.json \\
+      --functions function-app --handler build/gridboard-handler \\
+      [--settings local.settings.json] [--keys keys.json] [--port 7071]
+
+keys.json: {"masterKey": "…", "functionKeys": {"default": "…"},
+            "functions": {"SendResult": {"default": "…"}},
+            "systemKeys": {"eventgrid_extension": "…"}}
+Without --keys every key check fails, so only anonymous functions answer.
+"""
+
+import argparse
+import base64
+import concurrent.futures
+import datetime as dt
+import hmac
+import http.client
+import http.server
+import json
+import os
+import re
+import signal
+import socket
+import socketserver
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import uuid
+
+HOST_VERSION = "4.1037.0.0"
+POLL_SECONDS = 0.025
+ERROR_THRESHOLD = 3
+ERROR_WINDOW_SECONDS = 30 * 60
+EVENT_GRID_ORIGINS = ("eventgrid.azure.net", "eventgrid.azure.us",
+                      "eventgrid.azure.cn")
+AUTH_LEVEL_CLAIM = "http://schemas.microsoft.com/2017/07/functions/claims/" \
+                   "authlevel"
+KEY_ID_CLAIM = "http://schemas.microsoft.com/2017/07/functions/claims/keyid"
+
+
+def utcnow_text():
+    return dt.datetime.now(dt.timezone.utc).strftime(
+        "%Y-%m-%dT%H:%M:%S.%f") + "0Z"
+
+
+def timespan_seconds(text, default):
+    """host.json TimeSpan "[d.]hh:mm:ss[.fff]"; "-1" means unbounded."""
+    if text is None:
+        return default
+    if str(text) == "-1":
+        return None
+    m = re.fullmatch(r"(?:(\d+)\.)?(\d+):(\d+):(\d+(?:\.\d+)?)", str(text))
+    if not m:
+        raise SystemExit(f"not a TimeSpan: {text!r}")
+    days, hours, minutes, seconds = m.groups()
+    return (int(days or 0) * 86400 + int(hours) * 3600 + int(minutes) * 60 +
+            float(seconds))
+
+
+class Log:
+    lock = threading.Lock()
+
+    @classmethod
+    def line(cls, text, stream=sys.stdout):
+        stamp = dt.datetime.now(dt.timezone.utc).strftime("%H:%M:%S.%f")[:-3]
+        with cls.lock:
+            print(f"[{stamp}] {text}", file=stream, flush=True)
+
+
+# ---------------------------------------------------------------- functions
+
+class Route:
+    """A route template such as Stats/GetStats/{period}."""
+
+    def __init__(self, template):
+        self.parts = [p for p in template.strip("/").split("/") if p]
+
+    def match(self, segments):
+        params = {}
+        i = 0
+        for part in self.parts:
+            m = re.fullmatch(r"\{(\*?)([A-Za-z_][A-Za-z0-9_]*)(:[^}?]*)?"
+                             r"(\?)?\}", part)
+            if not m:
+                if i >= len(segments) or \
+                        segments[i].lower() != part.lower():
+                    return None
+                i += 1
+                continue
+            catch_all, name, constraint, optional = m.groups()
+            if catch_all:
+                params[name] = "/".join(segments[i:])
+                return params
+            if i >= len(segments):
+                if optional:
+                    continue
+                return None
+            value = segments[i]
+            if constraint == ":int" and not re.fullmatch(r"-?\d+", value):
+                return None
+            if constraint == ":alpha" and not value.isalpha():
+                return None
+            params[name] = value
+            i += 1
+        return params if i == len(segments) else None
+
+
+class Function:
+    def __init__(self, name, config):
+        self.name = name
+        bindings = config.get("bindings", [])
+        self.trigger = next((b for b in bindings
+                             if b.get("direction") == "in"
+                             and b.get("type", "").endswith("Trigger")), None)
+        if not self.trigger:
+            raise SystemExit(f"{name}: function.json has no trigger")
+        self.type = self.trigger["type"]
+        self.binding = self.trigger["name"]
+        self.outputs = [b for b in bindings if b.get("direction") == "out"]
+        if self.type == "httpTrigger":
+            self.route = Route(self.trigger.get("route", name))
+            self.methods = [m.upper() for m in self.trigger.get("methods", [])]
+            self.auth_level = self.trigger.get("authLevel", "function").lower()
+
+
+def load_functions(folder):
+    functions = {}
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name, "function.json")
+        if os.path.isfile(path):
+            with open(path) as f:
+                functions[name] = Function(name, json.load(f))
+    if not functions:
+        raise SystemExit(f"no function.json under {folder}")
+    return functions
+
+
+# ---------------------------------------------------------------- the worker
+
+class Worker:
+    """The custom handler process, as the host's HttpWorkerChannel runs
+    it."""
+
+    def __init__(self, host_config, app_root, handler, settings):
+        description = host_config["customHandler"]["description"]
+        exe = os.path.expandvars(description["defaultExecutablePath"])
+        candidate = os.path.join(app_root, exe)
+        # Relative to the app root only if that file exists (the host's rule).
+        self.exe = handler or (candidate if os.path.exists(candidate) else exe)
+        self.args = [re.sub(r"%[^%]+%", "", os.path.expandvars(a))
+                     for a in description.get("arguments", [])]
+        workdir = description.get("workingDirectory") or ""
+        self.cwd = os.path.join(app_root, workdir) if workdir else app_root
+        self.app_root = app_root
+        self.settings = settings
+        self.init_timeout = timespan_seconds(
+            host_config["customHandler"].get("initializationTimeout"), 30)
+        self.port = None
+        self.proc = None
+        self.state = threading.Condition()
+        self.ready = False
+        self.stopping = False
+        self.errors = []  # times of error exits
+        self.gave_up = False
+        self.starts = 0
+
+    def free_port(self):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+
+    def start(self):
+        self.port = self.free_port()
+        worker_id = str(uuid.uuid4())
+        env = dict(os.environ)
+        env.update(self.settings)
+        env.update({"FUNCTIONS_CUSTOMHANDLER_PORT": str(self.port),
+                    "FUNCTIONS_CUSTOMHANDLER_WORKER_ID": worker_id,
+                    "FUNCTIONS_HTTPWORKER_PORT": str(self.port),
+                    "FUNCTIONS_HTTPWORKER_ID": worker_id,
+                    "FUNCTIONS_APP_ROOT_PATH": self.app_root})
+        self.starts += 1
+        Log.line(f"Starting worker process: {self.exe} (port {self.port})")
+        self.proc = subprocess.Popen([self.exe] + self.args, cwd=self.cwd,
+                                     env=env, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
+        for stream, out in ((self.proc.stdout, sys.stdout),
+                            (self.proc.stderr, sys.stderr)):
+            threading.Thread(target=self.relay, args=(stream, out),
+                             daemon=True).start()
+        threading.Thread(target=self.watch, args=(self.proc,),
+                         daemon=True).start()
+        return self.wait_ready(self.proc)
+
+    def relay(self, stream, out):
+        for raw in iter(stream.readline, b""):
+            Log.line("handler: " + raw.decode(errors="replace").rstrip(), out)
+
+    def wait_ready(self, proc):
+        deadline = time.monotonic() + self.init_timeout
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port,
+                                                  timeout=1)
+                conn.request("GET", "/")
+                conn.getresponse().read()
+                conn.close()
+                with self.state:
+                    self.ready = True
+                    self.state.notify_all()
+                Log.line("Worker process started and initialized.")
+                return True
+            except ConnectionRefusedError:
+                time.sleep(POLL_SECONDS)
+            except OSError:
+                # Any answer, and any error but a refused connection, counts
+                # as ready for the host.
+                with self.state:
+                    self.ready = True
+                    self.state.notify_all()
+                return True
+        if proc.poll() is None:
+            Log.line("Initializing HttpWorker timed out.", sys.stderr)
+            proc.kill()
+        return False
+
+    def watch(self, proc):
+        code = proc.wait()
+        with self.state:
+            self.ready = False
+            if self.stopping:
+                return
+        if code == 0:
+            Log.line("Worker process exited with code 0: not restarted; "
+                     "invocations will fail.", sys.stderr)
+            return
+        if code != 200:
+            now = time.monotonic()
+            self.errors = [t for t in self.errors
+                           if now - t < ERROR_WINDOW_SECONDS] + [now]
+            Log.line(f"{self.exe} exited with code {code}", sys.stderr)
+            if len(self.errors) >= ERROR_THRESHOLD:
+                Log.line("Exceeded http worker restart retry count. Shutting "
+                         "down Functions Host", sys.stderr)
+                self.gave_up = True
+                os.kill(os.getpid(), signal.SIGTERM)
+                return
+        else:
+            Log.line("Worker process asked for a restart (exit code 200).")
+        self.start()
+
+    def address(self, timeout):
+        """Waits (as invocations do before readiness) for the worker."""
+        deadline = time.monotonic() + timeout
+        with self.state:
+            while not self.ready and not self.stopping:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                self.state.wait(left)
+            return self.port if self.ready else None
+
+    def stop(self):
+        with self.state:
+            self.stopping = True
+            self.state.notify_all()
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+# ---------------------------------------------------------------- the host
+
+class InvocationFailed(Exception):
+    pass
+
+
+class Host:
+    def __init__(self, args):
+        with open(args.host_json) as f:
+            self.config = json.load(f)
+        self.functions = load_functions(args.functions)
+        self.prefix = self.config.get("extensions", {}).get("http", {}) \
+            .get("routePrefix", "api").strip("/")
+        self.timeout = timespan_seconds(self.config.get("functionTimeout"),
+                                        300)
+        settings = {}
+        if args.settings:
+            with open(args.settings) as f:
+                settings = {k: str(v) for k, v in
+                            json.load(f).get("Values", {}).items()}
+        self.keys = {}
+        if args.keys:
+            with open(args.keys) as f:
+                self.keys = json.load(f)
+        app_root = os.path.dirname(os.path.abspath(args.host_json))
+        self.worker = Worker(self.config, app_root, args.handler, settings)
+        self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=64)
+
+    # -- keys -------------------------------------------------------------
+
+    def key_level(self, function, given):
+        """The auth level a key grants for a function, or None."""
+        def same(a, b):
+            return isinstance(a, str) and hmac.compare_digest(a.encode(),
+                                                              b.encode())
+        if not given:
+            return None
+        if same(self.keys.get("masterKey"), given):
+            return ("Admin", "master")
+        for key_id, key in self.keys.get("functionKeys", {}).items():
+            if same(key, given):
+                return ("Function", key_id)
+        for key_id, key in self.keys.get("functions", {}) \
+                .get(function, {}).items():
+            if same(key, given):
+                return ("Function", key_id)
+        return None
+
+    def system_key_ok(self, given):
+        """The webhook takes the eventgrid_extension system key or the
+        master key; with neither configured it is open, as a local app
+        without a keys file is."""
+        keys = [k for k in (self.keys.get("masterKey"),
+                            self.keys.get("systemKeys", {})
+                            .get("eventgrid_extension")) if k]
+        if not keys:
+            return True
+        return given is not None and any(
+            hmac.compare_digest(k.encode(), given.encode()) for k in keys)
+
+    # -- invoking the worker --------------------------------------------
+
+    def invoke(self, function, envelope):
+        """Sends one invocation; returns the handler's JSON reply or
+        raises InvocationFailed."""
+        invocation_id = str(uuid.uuid4())
+        started = time.monotonic()
+        Log.line(f"Executing 'Functions.{function}' (Id={invocation_id})")
+        port = self.worker.address((ERROR_THRESHOLD + 1) *
+                                   self.worker.init_timeout)
+        if port is None:
+            raise InvocationFailed("the handler is not running")
+        body = json.dumps(envelope).encode()
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port,
+                                              timeout=self.timeout)
+            conn.request("POST", "/" + function, iter([body]), {
+                "X-Azure-Functions-HostVersion": HOST_VERSION,
+                "X-Azure-Functions-InvocationId": invocation_id,
+                "User-Agent": f"Azure-Functions-Host/{HOST_VERSION}",
+                "Content-Type": "application/json; charset=utf-8"},
+                encode_chunked=True)
+            resp = conn.getresponse()
+            raw = resp.read()
+            conn.close()
+        except socket.timeout:
+            self.done(function, invocation_id, started, "Timeout")
+            raise InvocationFailed(f"Timeout value of {self.timeout}s was "
+                                   "exceeded by function: Functions."
+                                   f"{function}")
+        except OSError as e:
+            self.done(function, invocation_id, started, "Failed")
+            raise InvocationFailed(f"the handler did not answer: {e}")
+        content_type = resp.getheader("Content-Type", "").split(";")[0]
+        try:
+            if not 200 <= resp.status < 300:
+                raise InvocationFailed(
+                    f"Response status code does not indicate success: "
+                    f"{resp.status}")
+            if content_type not in ("application/json", "text/json"):
+                raise InvocationFailed(f"Invalid HttpResponseMessage: "
+                                       f"content type '{content_type}'")
+            try:
+                reply = json.loads(raw)
+            except ValueError:
+                raise InvocationFailed("Invalid HttpResponseMessage: "
+                                       f"{raw[:200]!r}")
+            if not isinstance(reply, dict):
+                raise InvocationFailed("Invalid HttpResponseMessage: not an "
+                                       "object")
+        except InvocationFailed:
+            self.done(function, invocation_id, started, "Failed")
+            raise
+        logs = next((v for k, v in reply.items() if k.lower() == "logs"), [])
+        for line in logs or []:
+            Log.line(f"{function}: {line}")
+        self.done(function, invocation_id, started, "Succeeded")
+        return reply
+
+    def done(self, function, invocation_id, started, outcome):
+        Log.line(f"Executed 'Functions.{function}' ({outcome}, "
+                 f"Id={invocation_id}, Duration="
+                 f"{(time.monotonic() - started) * 1000:.0f}ms)")
+
+    def start(self):
+        if not self.worker.start():
+            raise SystemExit("the handler did not start")
+
+
+# ---------------------------------------------------------------- HTTP
+
+def double_encoded(value):
+    """How the host passes strings and numbers in Metadata."""
+    return json.dumps(value if isinstance(value, str) else str(value))
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "Kestrel"
+    sys_version = ""
+
+    def version_string(self):
+        return self.server_version
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def send(self, status, body=b"", headers=None):
+        self.send_response(status)
+        names = {k.lower() for k in (headers or {})}
+        for name, value in (headers or {}).items():
+            self.send_header(name, str(value))
+        if body and "content-type" not in names:
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def read_body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            return self.rfile.read(length)
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            # Read and drop it: the host passes no Body without a length.
+            while True:
+                size = int(self.rfile.readline().split(b";")[0], 16)
+                self.rfile.read(size + 2)
+                if size == 0:
+                    break
+        return b""
+
+    def dispatch(self):
+        host = self.server.host
+        url = urllib.parse.urlsplit(self.path)
+        body = self.read_body()
+        if url.path.lower() == "/runtime/webhooks/eventgrid":
+            return self.event_grid(url, body)
+        segments = [urllib.parse.unquote(s) for s in url.path.split("/") if s]
+        prefix = [p for p in host.prefix.split("/") if p]
+        if segments[:len(prefix)] != prefix and \
+                [s.lower() for s in segments[:len(prefix)]] != prefix:
+            if url.path == "/":
+                return self.send(200, b"Your Functions host is running.")
+            return self.send(404)
+        segments = segments[len(prefix):]
+        for function in host.functions.values():
+            if function.type != "httpTrigger":
+                continue
+            if function.methods and self.command not in function.methods:
+                continue
+            params = function.route.match(segments)
+            if params is not None:
+                return self.http_trigger(function, url, params, body)
+        self.send(404)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = dispatch
+
+    def do_OPTIONS(self):
+        url = urllib.parse.urlsplit(self.path)
+        if url.path.lower() == "/runtime/webhooks/eventgrid":
+            return self.event_grid(url, self.read_body())
+        self.dispatch()
+
+    # -- HTTP triggers -------------------------------------------------
+
+    def http_trigger(self, function, url, params, body):
+        host = self.server.host
+        query = {}
+        for name, value in urllib.parse.parse_qsl(url.query,
+                                                  keep_blank_values=True):
+            query[name] = f"{query[name]},{value}" if name in query else value
+        identity = {"AuthenticationType": None, "IsAuthenticated": False,
+                    "Claims": []}
+        if function.auth_level != "anonymous":
+            granted = host.key_level(function.name,
+                                     query.get("code") or
+                                     self.headers.get("x-functions-key"))
+            if not granted or (function.auth_level == "admin" and
+                               granted[0] != "Admin"):
+                return self.send(401)
+            identity = {"AuthenticationType": "WebJobsAuthLevel",
+                        "IsAuthenticated": True,
+                        "Claims": [{"Type": AUTH_LEVEL_CLAIM,
+                                    "Value": granted[0]},
+                                   {"Type": KEY_ID_CLAIM,
+                                    "Value": granted[1]}]}
+        headers = {}
+        for name, value in self.headers.items():
+            headers.setdefault(name, []).append(value)
+        req = {"Url": f"http://{self.headers.get('Host', 'localhost')}"
+                      f"{self.path}",
+               "Method": self.command, "Query": query, "Headers": headers,
+               "Params": params, "Identities": [identity]}
+        content_type = self.headers.get("Content-Type", "")
+        if body:
+            binary = content_type.startswith(("application/octet-stream",
+                                              "multipart/"))
+            req["Body"] = base64.b64encode(body).decode() if binary else \
+                body.decode("utf-8", errors="replace")
+        metadata = {k: double_encoded(v) for k, v in query.items()
+                    if k != "code"}
+        metadata.update({k: double_encoded(v) for k, v in params.items()})
+        if body and content_type.startswith("application/json"):
+            try:
+                parsed = json.loads(body)
+            except ValueError:
+                parsed = None
+            if isinstance(parsed, dict):
+                for k, v in parsed.items():
+                    if not isinstance(v, list):
+                        metadata[k] = v if isinstance(v, dict) else \
+                            double_encoded(v)
+        metadata["Query"] = query
+        metadata["Headers"] = {k: ", ".join(v) for k, v in headers.items()}
+        metadata["sys"] = {"MethodName": function.name,
+                           "UtcNow": utcnow_text(),
+                           "RandGuid": str(uuid.uuid4())}
+        try:
+            reply = host.invoke(function.name, {
+                "Data": {function.binding: req}, "Metadata": metadata})
+        except InvocationFailed as e:
+            Log.line(f"{function.name}: {e}", sys.stderr)
+            return self.send(500)
+        outputs = next((v for k, v in reply.items()
+                        if k.lower() == "outputs"), None) or {}
+        out_name = next((b["name"] for b in function.outputs
+                         if b.get("type") == "http"), "res")
+        res = outputs.get(out_name)
+        if res is None and out_name == "$return":
+            res = reply.get("ReturnValue")
+        if res is None:
+            return self.send(200)
+        if not isinstance(res, dict):
+            Log.line(f"{function.name}: Failed while trying to Deserialize "
+                     "to httpOutputBindingResponse. Output is not in "
+                     "expected format", sys.stderr)
+            return self.send(500)
+        res = {k.lower(): v for k, v in res.items()}
+        try:
+            status = int(res.get("statuscode") or 200)
+        except (TypeError, ValueError):
+            return self.send(500)
+        out_body = res.get("body")
+        if isinstance(out_body, (dict, list)):
+            out_body = json.dumps(out_body, indent=2)
+        self.send(status, (out_body or "").encode(),
+                  {k: str(v) for k, v in (res.get("headers") or {}).items()})
+
+    # -- the Event Grid webhook ----------------------------------------
+
+    def event_grid(self, url, body):
+        host = self.server.host
+        query = dict(urllib.parse.parse_qsl(url.query))
+        if not host.system_key_ok(query.get("code") or
+                                  self.headers.get("x-functions-key")):
+            return self.send(401)
+        name = query.get("functionName", "")
+        function = next((f for n, f in host.functions.items()
+                         if n.lower() == name.lower()), None)
+        if not function or function.type != "eventGridTrigger":
+            return self.send(404, f"cannot find function: '{name}'".encode())
+        if self.command == "OPTIONS":
+            origin = self.headers.get("WebHook-Request-Origin", "")
+            allowed = origin if origin.lower().endswith(EVENT_GRID_ORIGINS) \
+                else "eventgrid.azure.net"
+            return self.send(200, headers={"Webhook-Allowed-Origin": allowed})
+        if self.command != "POST":
+            return self.send(405)
+        kind = self.headers.get("aeg-event-type", "")
+        try:
+            events = json.loads(body) if body else None
+        except ValueError:
+            return self.send(400, b"The request body is not JSON.")
+        if kind == "SubscriptionValidation":
+            first = events[0] if isinstance(events, list) and events else \
+                events
+            data = first.get("data") if isinstance(first, dict) else None
+            if isinstance(data, str):
+                data = json.loads(data)
+            code = data.get("validationCode") if isinstance(data, dict) \
+                else None
+            return self.send(200, json.dumps({"validationResponse": code})
+                             .encode(), {"Content-Type": "application/json"})
+        if kind == "Unsubscribe":
+            return self.send(202)
+        if kind != "Notification":
+            return self.send(400)
+        if isinstance(events, dict):
+            events = [events]
+        if not isinstance(events, list):
+            return self.send(400)
+
+        def run(event):
+            data = event.get("data") if isinstance(event, dict) else None
+            return host.invoke(function.name, {
+                "Data": {function.binding: event},
+                "Metadata": {"data": data, "sys": {
+                    "MethodName": function.name, "UtcNow": utcnow_text(),
+                    "RandGuid": str(uuid.uuid4())}}})
+
+        futures = [host.pool.submit(run, e) for e in events]
+        failures = []
+        for future in futures:
+            try:
+                future.result()
+            except InvocationFailed as e:
+                failures.append(str(e))
+        if failures:
+            Log.line(f"{function.name}: {len(failures)} of {len(events)} "
+                     f"invocations failed: {failures[0]}", sys.stderr)
+            return self.send(500, failures[0].encode())
+        self.send(202)
+
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def main():
+    parser = argparse.ArgumentParser(description="A local Functions host.")
+    parser.add_argument("--host-json", default="host.json")
+    parser.add_argument("--functions", default="function-app",
+                        help="folder with one folder per function")
+    parser.add_argument("--handler", help="the handler executable, instead "
+                        "of customHandler.description.defaultExecutablePath")
+    parser.add_argument("--settings", help="local.settings.json")
+    parser.add_argument("--keys", help="keys.json")
+    parser.add_argument("--port", type=int, default=7071)
+    args = parser.parse_args()
+
+    host = Host(args)
+    server = Server(("127.0.0.1", args.port), Handler)
+    server.host = host
+    port = server.server_address[1]
+    host.start()
+    for name, f in host.functions.items():
+        if f.type == "httpTrigger":
+            route = "/".join(f.route.parts)
+            Log.line(f"{name}: [{','.join(f.methods) or 'ALL'}] "
+                     f"http://127.0.0.1:{port}/{host.prefix}/{route}")
+        else:
+            Log.line(f"{name}: {f.type}")
+    print(f"functions-host listening http://127.0.0.1:{port}", flush=True)
+
+    def stop(*_):
+        threading.Thread(target=server.shutdown).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    server.serve_forever()
+    host.worker.stop()
+    host.pool.shutdown(wait=False)
+    sys.exit(1 if host.worker.gave_up else 0)
+
+
+if __name__ == "__main__":
+    main()
