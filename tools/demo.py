@@ -1,17 +1,22 @@
-"""gridboard's local run: FerretDB, the handler, a season of games, the
-leaderboards.
+"""gridboard's local run: the whole flow on one machine, no cloud account.
 
-Starts the FerretDB wrapper and the handler on loopback ports, then plays a
-sample season by invoking GameCompleted exactly as the Functions host does
-for Event Grid deliveries (one POST per event, envelopes and headers as the
-host sends them), including a redelivered event and an invalid one, and
-prints the Daily, Weekly and Monthly leaderboards the handler stored.
+Starts FerretDB, the local Functions host running gridboard's handler with
+the app's real host.json and function.json files, and the local Event Grid
+topic subscribed to the host's Event Grid webhook for GameCompleted. Then
+it plays a short season as GameAPI would, POSTing each finished game to
+/api/Stats/SendResult with a function key (a few twice, as a retrying
+client does), waits until Event Grid has delivered every game to
+GameCompleted, and prints the Daily, Weekly and Monthly leaderboards read
+through GET /api/Stats/GetStats/{period}, as the workshop's web page reads
+them.
 
-    python tools/demo.py [--serve]
-
---serve keeps FerretDB and the handler running until Ctrl-C."""
+    python tools/demo.py            # play the season, print, stop
+    python tools/demo.py --serve    # ... then keep running until Ctrl-C
+"""
 
 import argparse
+import base64
+import calendar
 import datetime as dt
 import http.client
 import json
@@ -23,9 +28,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import uuid
-
-import pymongo
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HANDLER = os.path.join(ROOT, "build", "gridboard-handler")
@@ -34,23 +38,30 @@ PLAYERS = ["alice@example.com", "bob@example.com", "carol@example.com",
            "dave@example.com", "erin@example.com", "Bot"]
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_port(preferred=None):
+    for port in ([preferred] if preferred else []) + [0]:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+
+
+def new_key():
+    return base64.b64encode(os.urandom(32)).decode()
 
 
 def iso(t):
     return t.strftime("%Y-%m-%dT%H:%M:%S.%f") + "0Z"
 
 
-def season(now, rng):
+def season(now, rng, n=60):
     """About 60 games over the last 40 days, busiest recently."""
     games = []
-    for _ in range(60):
-        ago = dt.timedelta(hours=rng.choice([2, 5, 11, 20, 30, 50, 80, 150,
-                                             300, 500, 700, 900]) +
-                           rng.random())
+    for _ in range(n):
+        hours = rng.choice([2, 5, 11, 20, 30, 50, 80, 150, 300, 500, 700,
+                            900]) + rng.random()
         rounds = rng.choice([3, 5, 7])
         games.append({"Id": str(uuid.UUID(int=rng.getrandbits(128))),
                       "WinnerEmail": rng.choices(
@@ -58,57 +69,47 @@ def season(now, rng):
                       "RockCount": rng.randint(1, rounds + 2),
                       "PaperCount": rng.randint(1, rounds + 2),
                       "ScissorsCount": rng.randint(1, rounds + 2),
-                      "Timestamp": iso(now - ago)})
+                      "Timestamp": iso(now - dt.timedelta(hours=hours))})
     return games
 
 
-def event(game, event_id=None):
-    return {"id": event_id or str(uuid.uuid4()),
-            "topic": "/subscriptions/local/resourceGroups/local/providers/"
-                     "Microsoft.EventGrid/topics/gameapi",
-            "subject": "GameAPI.GameCompleted", "eventType": "GameCompleted",
-            "dataVersion": "1.0", "metadataVersion": "1",
-            "eventTime": game["Timestamp"], "data": game}
+def minus_one_month(t):
+    year, month = (t.year, t.month - 1) if t.month > 1 else (t.year - 1, 12)
+    return t.replace(year=year, month=month,
+                     day=min(t.day, calendar.monthrange(year, month)[1]))
 
 
-def invoke(port, ev):
-    body = json.dumps({"Data": {"eventGridEvent": ev},
-                       "Metadata": {"data": ev.get("data"),
-                                    "sys": {"MethodName": "GameCompleted"}}})
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    conn.request("POST", "/GameCompleted", body, {
-        "Content-Type": "application/json; charset=utf-8",
-        "X-Azure-Functions-InvocationId": str(uuid.uuid4()),
-        "User-Agent": "Azure-Functions-Host/local"})
+def wait_for_line(path, marker, proc, what, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        with open(path) as f:
+            for line in f:
+                if marker in line:
+                    return line.split()[-1]
+        time.sleep(0.05)
+    sys.exit(f"{what} did not start; see {path}")
+
+
+def request(port, method, path, body=None):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    conn.request(method, path, json.dumps(body) if body is not None else None,
+                 {"Content-Type": "application/json"})
     resp = conn.getresponse()
-    reply = json.loads(resp.read())
+    raw = resp.read()
     conn.close()
-    return resp.status, reply
+    return resp.status, json.loads(raw) if raw else None
 
 
-def wait_ready(port, proc):
-    for _ in range(1200):
-        if proc.poll() is not None:
-            sys.exit("the handler exited during start-up")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            conn.request("GET", "/")
-            conn.getresponse().read()
-            return
-        except OSError:
-            time.sleep(0.025)
-    sys.exit("the handler did not answer GET / in time")
-
-
-def print_board(doc):
-    print(f"\n{doc['period']} leaderboard  "
-          f"({doc['games']} games since {doc['windowStart']:%Y-%m-%d %H:%M} UTC)")
-    if not doc["winners"]:
+def print_board(board):
+    start = board["windowStart"][:16].replace("T", " ")
+    print(f"\n{board['period']} leaderboard  ({board['games']} games since "
+          f"{start} UTC)")
+    if not board["winners"]:
         print("  no games")
-    for rank, w in enumerate(doc["winners"], 1):
+    for rank, w in enumerate(board["winners"], 1):
         print(f"  {rank:2}. {w['winnerEmail']:<22} wins: {w['wins']}")
     print("  moves: " + ", ".join(f"{m['move']} {m['count']}"
-                                  for m in doc["moves"]))
+                                  for m in board["moves"]))
 
 
 def main():
@@ -117,58 +118,116 @@ def main():
                         help="keep running until Ctrl-C")
     args = parser.parse_args()
 
-    data_dir = tempfile.mkdtemp(prefix="gridboard-demo-")
-    db_port, handler_port = free_port(), free_port()
-    uri = f"mongodb://127.0.0.1:{db_port}/?retryWrites=false"
+    work = tempfile.mkdtemp(prefix="gridboard-demo-")
+    log_path = os.path.join(work, "gridboard.log")
+    log = open(log_path, "a")
+    db_port = free_port(27017)
+    host_port = free_port(7071)
+    topic_port = free_port(7080)
+    keys = {"masterKey": new_key(), "functionKeys": {"default": new_key()},
+            "systemKeys": {"eventgrid_extension": new_key()}}
+    topic_key = new_key()
+    database_uri = f"mongodb://127.0.0.1:{db_port}/?retryWrites=false"
+    settings = {"IsEncrypted": False, "Values": {
+        "FUNCTIONS_WORKER_RUNTIME": "Custom",
+        "COSMOS_CONNECTION_STRING": database_uri,
+        "COSMOS_DATABASE": "rockpaperscissors",
+        "LEADERBOARD_TTL_SECONDS": "86400",
+        "EVENT_GRID_TOPIC_ENDPOINT":
+            f"http://127.0.0.1:{topic_port}/api/events",
+        "EVENT_GRID_TOPIC_KEY": topic_key,
+        "GRIDBOARD_ENABLE_GENERATE": "true"}}
+    webhook = (f"http://127.0.0.1:{host_port}/runtime/webhooks/eventgrid?"
+               "functionName=GameCompleted&code=" +
+               urllib.parse.quote(keys["systemKeys"]["eventgrid_extension"]))
+    topic = {"name": "gameapi", "listen": f"127.0.0.1:{topic_port}",
+             "keys": [topic_key], "deadLetterDir": os.path.join(work,
+                                                                "deadletter"),
+             "subscriptions": [{"name": "gridboard-stats",
+                                "endpoint": webhook,
+                                "includedEventTypes": ["GameCompleted"]}]}
+    for name, content in (("keys.json", keys),
+                          ("local.settings.json", settings),
+                          ("topic.json", topic)):
+        with open(os.path.join(work, name), "w") as f:
+            json.dump(content, f, indent=2)
+
     procs = []
     try:
-        log = open(os.path.join(data_dir, "gridboard.log"), "ab")
-        ferret = subprocess.Popen([FERRETDB, "-listen-addr",
-                                   f"127.0.0.1:{db_port}", "-data-dir",
-                                   data_dir], stdout=subprocess.PIPE,
-                                  stderr=log)
-        procs.append(ferret)
-        ferret.stdout.readline()
-        env = dict(os.environ, FUNCTIONS_CUSTOMHANDLER_PORT=str(handler_port),
-                   COSMOS_CONNECTION_STRING=uri,
-                   COSMOS_DATABASE="rockpaperscissors")
-        handler = subprocess.Popen([HANDLER], env=env, stdout=log,
-                                   stderr=log)
-        procs.append(handler)
-        wait_ready(handler_port, handler)
+        procs.append(subprocess.Popen(
+            [FERRETDB, "-listen-addr", f"127.0.0.1:{db_port}", "-data-dir",
+             os.path.join(work, "data")], stdout=log, stderr=log))
+        wait_for_line(log_path, "ferretdb listening", procs[-1], "FerretDB")
+        procs.append(subprocess.Popen(
+            [sys.executable, os.path.join(ROOT, "tools", "functions_host.py"),
+             "--host-json", os.path.join(ROOT, "host.json"),
+             "--functions", os.path.join(ROOT, "function-app"),
+             "--handler", HANDLER,
+             "--settings", os.path.join(work, "local.settings.json"),
+             "--keys", os.path.join(work, "keys.json"),
+             "--port", str(host_port)], stdout=log, stderr=log))
+        wait_for_line(log_path, "functions-host listening", procs[-1],
+                      "the Functions host")
+        procs.append(subprocess.Popen(
+            [sys.executable, os.path.join(ROOT, "tools", "eventgrid_topic.py"),
+             "--config", os.path.join(work, "topic.json")],
+            stdout=log, stderr=log))
+        wait_for_line(log_path, "eventgrid-topic listening", procs[-1],
+                      "the Event Grid topic")
 
+        code = urllib.parse.quote(keys["functionKeys"]["default"])
         now = dt.datetime.now(dt.timezone.utc)
         games = season(now, random.Random(7))
-        counted = 0
-        for g in games:
-            status, reply = invoke(handler_port, event(g))
-            if status != 200:
-                sys.exit(f"GameCompleted failed: {status} {reply}")
-            counted += reply["Logs"][0].endswith("outcome=counted")
-        # Event Grid delivers at least once: a redelivery counts once.
-        redelivered = event(games[0], "redelivered-1")
-        _, reply = invoke(handler_port, redelivered)
-        print(reply["Logs"][0])
-        # A malformed game is recorded and acknowledged, not retried.
-        _, reply = invoke(handler_port,
-                          event(dict(games[1], Id="bad-1", RockCount=-4)))
-        print(reply["Logs"][0])
-        print(f"\n{counted} games counted through GameCompleted; "
-              f"process logs in {log.name}")
+        for i, g in enumerate(games):
+            status, body = request(host_port, "POST",
+                                   f"/api/Stats/SendResult?code={code}", g)
+            if status != 202:
+                sys.exit(f"SendResult answered {status}: {body}")
+            if i % 15 == 0:  # a client retrying: the same event again
+                request(host_port, "POST",
+                        f"/api/Stats/SendResult?code={code}", g)
+        print(f"{len(games)} games posted to SendResult and published to "
+              "Event Grid")
 
-        db = pymongo.MongoClient(uri).rockpaperscissors
+        expected = sum(1 for g in games
+                       if g["Timestamp"] >= iso(minus_one_month(now)))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            status, board = request(host_port, "GET",
+                                    "/api/Stats/GetStats/Monthly")
+            if status == 200 and board["games"] >= expected:
+                break
+            time.sleep(0.2)
+        else:
+            sys.exit(f"the leaderboard did not fill in time; see {log_path}")
+
         for period in ("Daily", "Weekly", "Monthly"):
-            print_board(db.stats.find_one({"_id": period}))
+            status, board = request(host_port, "GET",
+                                    f"/api/Stats/GetStats/{period}")
+            if status != 200:
+                sys.exit(f"GetStats answered {status}: {board}")
+            print_board(board)
+        print(f"\nlogs: {log_path}")
 
         if args.serve:
-            print(f"\nhandler: http://127.0.0.1:{handler_port}/GameCompleted"
-                  f"\ndatabase: {uri}\nCtrl-C stops both.")
+            print(f"""
+Functions host  http://127.0.0.1:{host_port}
+  GetStats      GET  /api/Stats/GetStats/{{Daily|Weekly|Monthly}} (anonymous)
+  SendResult    POST /api/Stats/SendResult?code=<function key>
+  Generate      POST /api/Stats/Generate?code=<function key>
+  keys          {os.path.join(work, "keys.json")}
+Event Grid      http://127.0.0.1:{topic_port}/api/events (key in {os.path.join(work, "topic.json")})
+FerretDB        {database_uri}
+Ctrl-C stops everything.""", flush=True)
             signal.sigwait({signal.SIGINT, signal.SIGTERM})
     finally:
         for proc in reversed(procs):
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
-                proc.wait(timeout=30)
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
 
 
 if __name__ == "__main__":

@@ -489,7 +489,7 @@ class Flow:
     Event Grid topic subscribed to the host's Event Grid webhook."""
 
     def __init__(self, ferretdb, database, settings=None, time_scale=0.001,
-                 **subscription_options):
+                 app_dir=None, **subscription_options):
         import sys
         self.dir = tempfile.mkdtemp(prefix="gridboard-test-flow-")
         self.keys = {"masterKey": new_key(),
@@ -517,10 +517,15 @@ class Flow:
             env.setdefault("ASAN_OPTIONS", "detect_leaks=1:halt_on_error=1")
             env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:"
                            "halt_on_error=1")
+        # The repository's files with the built handler, or an assembled
+        # app folder whose host.json names the handler beside it.
+        app = ["--host-json", os.path.join(app_dir, "host.json"),
+               "--functions", app_dir] if app_dir else [
+            "--host-json", os.path.join(ROOT, "host.json"),
+            "--functions", os.path.join(ROOT, "function-app"),
+            "--handler", HANDLER]
         self.host = subprocess.Popen(
-            [sys.executable, HOST_TOOL, "--host-json",
-             os.path.join(ROOT, "host.json"), "--functions",
-             os.path.join(ROOT, "function-app"), "--handler", HANDLER,
+            [sys.executable, HOST_TOOL, *app,
              "--settings", os.path.join(self.dir, "local.settings.json"),
              "--keys", os.path.join(self.dir, "keys.json"),
              "--port", str(self.host_port)],

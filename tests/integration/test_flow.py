@@ -196,3 +196,18 @@ def test_auth_levels(flow):
         "POST", "/runtime/webhooks/eventgrid?functionName=GameCompleted"
         f"&code={system}", [])
     assert status == 400  # no aeg-event-type
+
+
+def test_the_assembled_app_folder_runs(ferretdb, database_name, mongo):
+    """build/app (host.json, the function folders, the handler) starts as
+    customHandler.description.defaultExecutablePath says."""
+    app_dir = os.environ.get("GB_APP_DIR", "build/app")
+    flow = Flow(ferretdb, database_name, app_dir=app_dir)
+    try:
+        games = season(3)
+        assert flow.send_result(games)[0] == 202
+        settle(flow, mongo, games)
+        handler = os.path.join(os.path.abspath(app_dir), "gridboard-handler")
+        assert f"Starting worker process: {handler} " in flow.host_output()
+    finally:
+        assert flow.stop() == 0
