@@ -94,7 +94,7 @@ void fn_generate(const struct gb_app *app, const struct gb_request *req,
   struct gb_invocation inv;
   struct gb_http_request_in request;
   struct gb_error err = {0};
-  cJSON *owned = NULL, *outputs, *answer, *body;
+  cJSON *owned = NULL, *outputs, *body;
   long count = 0, stored = 0;
 
   if (!gb_invocation_parse(&inv, req->body, req->body_len,
@@ -121,13 +121,7 @@ void fn_generate(const struct gb_app *app, const struct gb_request *req,
                           "status=%d",
                     inv.id, count, stored,
                     err.kind == GB_ERR_NONE ? 200 : gb_error_http_status(&err));
-  answer = outputs ? gb_invocation_reply(&inv, outputs, NULL) : NULL;
-  if (!answer) {
-    gb_error_set(&err, GB_ERR_INTERNAL, 0, "", "out of memory");
-    gb_reply_error(reply, &err);
-    goto done;
-  }
-  gb_reply_json(reply, 200, answer);
+  gb_http_finish(reply, &inv, outputs);
 
 done:
   cJSON_Delete(owned);

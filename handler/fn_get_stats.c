@@ -59,7 +59,7 @@ void fn_get_stats(const struct gb_app *app, const struct gb_request *req,
   struct gb_error err = {0};
   struct gb_leaderboard board;
   enum gb_period period = GB_PERIOD_DAILY;
-  cJSON *owned = NULL, *outputs = NULL, *answer;
+  cJSON *owned = NULL, *outputs = NULL;
   const char *name = NULL;
   char etag[64], cache[48];
   bool recomputed = false;
@@ -100,13 +100,7 @@ void fn_get_stats(const struct gb_app *app, const struct gb_request *req,
                       inv.id, gb_period_name(period), unchanged ? 304 : 200,
                       recomputed ? "recomputed" : "cache");
   }
-  answer = outputs ? gb_invocation_reply(&inv, outputs, NULL) : NULL;
-  if (!answer) {
-    gb_error_set(&err, GB_ERR_INTERNAL, 0, "", "out of memory");
-    gb_reply_error(reply, &err);
-    goto done;
-  }
-  gb_reply_json(reply, 200, answer);
+  gb_http_finish(reply, &inv, outputs);
 
 done:
   cJSON_Delete(owned);

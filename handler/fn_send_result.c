@@ -261,13 +261,7 @@ void fn_send_result(const struct gb_app *app, const struct gb_request *req,
                       outcome.requests ? "failed" : "refused", err.message);
   }
   outputs = gb_http_response(status, answer, NULL);
-  answer = gb_invocation_reply(&inv, outputs, NULL);
-  if (!answer) {
-    gb_error_set(&err, GB_ERR_INTERNAL, 0, "", "out of memory");
-    gb_reply_error(reply, &err);
-    goto done;
-  }
-  gb_reply_json(reply, 200, answer);
+  gb_http_finish(reply, &inv, outputs);
 
 done:
   cJSON_Delete(outcome.published);

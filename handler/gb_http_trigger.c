@@ -78,6 +78,20 @@ cJSON *gb_http_response(int status, cJSON *body, const char *const *headers)
   return outputs;
 }
 
+void gb_http_finish(struct gb_reply *reply, struct gb_invocation *inv,
+                    cJSON *outputs)
+{
+  cJSON *answer = outputs ? gb_invocation_reply(inv, outputs, NULL) : NULL;
+  struct gb_error err;
+
+  if (!answer) {
+    gb_error_set(&err, GB_ERR_INTERNAL, 0, "", "out of memory");
+    gb_reply_error(reply, &err);
+    return;
+  }
+  gb_reply_json(reply, 200, answer);
+}
+
 cJSON *gb_http_error_body(const struct gb_error *err)
 {
   struct gb_reply scratch = {0, NULL};

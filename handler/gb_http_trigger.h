@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 
 #include "gb_error.h"
+#include "gb_http.h"
 #include "gb_invocation.h"
 
 #define GB_HTTP_TRIGGER_BINDING "req"
@@ -42,6 +43,12 @@ const char *gb_http_request_param(const struct gb_http_request_in *in,
  * body) sent as application/json, and extra headers given as name, value
  * pairs ending in NULL. */
 cJSON *gb_http_response(int status, cJSON *body, const char *const *headers);
+
+/* Ends an HTTP function's invocation: the host gets 200 with Outputs
+ * (taken over; NULL counts as an allocation failure) and inv's Logs, or a
+ * 500 when memory ran out. */
+void gb_http_finish(struct gb_reply *reply, struct gb_invocation *inv,
+                    cJSON *outputs);
 
 /* The JSON error body gb_reply_error uses, for an HTTP answer. */
 cJSON *gb_http_error_body(const struct gb_error *err);
