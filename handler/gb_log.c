@@ -26,6 +26,9 @@ void gb_log_redact(char *line)
 }
 
 static void log_line(FILE *out, const char *level, const char *fmt,
+                     va_list ap) __attribute__((format(printf, 3, 0)));
+
+static void log_line(FILE *out, const char *level, const char *fmt,
                      va_list ap)
 {
   char stamp[32];

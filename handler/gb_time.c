@@ -119,6 +119,11 @@ bool gb_time_parse(const char *s, int64_t *ms, const char *field,
             GB_MS_PER_DAY +
         ((int64_t)hour * 3600 + minute * 60 + second) * 1000 + millis -
         (int64_t)offset_minutes * 60000;
+  /* An offset must not carry the instant out of years 1 to 9999, which
+   * could then not be written back in this format. */
+  if (*ms < gb_days_from_civil(1, 1, 1) * GB_MS_PER_DAY ||
+      *ms >= gb_days_from_civil(10000, 1, 1) * GB_MS_PER_DAY)
+    goto bad;
   return true;
 
 bad:

@@ -9,11 +9,11 @@ static void test_accepts(void)
 {
   static const char *const uris[] = {
       /* The Cosmos DB portal form, unchanged. */
-      "mongodb://acct:" KEY "@acct.mongo.cosmos.azure.com:10255/?ssl=true"
-      "&replicaSet=globaldb&retrywrites=false&maxIdleTimeMS=120000"
-      "&appName=@acct@",
-      "mongodb://127.0.0.1:27017/leaderboard?appname=lb-test"
-      "&retryWrites=false",
+      ("mongodb://acct:" KEY "@acct.mongo.cosmos.azure.com:10255/?ssl=true"
+       "&replicaSet=globaldb&retrywrites=false&maxIdleTimeMS=120000"
+       "&appName=@acct@"),
+      ("mongodb://127.0.0.1:27017/leaderboard?appname=lb-test"
+       "&retryWrites=false"),
       "mongodb://127.0.0.1/",
   };
   struct gb_error err;

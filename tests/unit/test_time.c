@@ -40,6 +40,10 @@ static void test_parse(void)
   CHECK(!gb_time_parse("2024-12-06T15:19:12+0100", &ms, "Timestamp", &err));
   CHECK(!gb_time_parse("yesterday", &ms, "Timestamp", &err));
   CHECK(!gb_time_parse("", &ms, "Timestamp", &err));
+  /* Offsets that carry the instant past year 9999 or before year 1. */
+  CHECK(!gb_time_parse("9999-12-31T23:59:59-01:00", &ms, "Timestamp", &err));
+  CHECK(!gb_time_parse("0001-01-01T00:00:00+00:01", &ms, "Timestamp", &err));
+  CHECK_INT(parse_ok("9999-12-31T23:59:59.999Z"), INT64_C(253402300799999));
 
   gb_time_format(INT64_C(1733498352340), buf);
   CHECK_STR(buf, "2024-12-06T15:19:12.340Z");
