@@ -78,7 +78,9 @@ static bool count_game(const struct gb_app *app, struct gb_invocation *inv,
                   &invalid, err);
   }
   if (!gb_game_from_json(event->data, now, &game, &invalid)) {
-    prefix_field(&invalid, "data.");
+    /* "data" already names the event's data when it is not an object. */
+    if (strcmp(invalid.field, "data") != 0)
+      prefix_field(&invalid, "data.");
     return reject(app, inv, event_value, "invalid", event->id, NULL,
                   &invalid, err);
   }
