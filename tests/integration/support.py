@@ -33,11 +33,29 @@ def free_port():
         return s.getsockname()[1]
 
 
+def stable_port():
+    """A free port below the kernel's ephemeral range, for a server that is
+    stopped and started again: while it is down, a port from that range
+    could be handed to some client's outgoing connection (or even connect
+    to itself), and the restart would find it taken."""
+    import random
+    low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+    for _ in range(200):
+        port = random.randrange(max(1024, low - 12000), low)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    return free_port()
+
+
 class FerretDB:
     """The FerretDB wrapper, restartable on the same port and data."""
 
     def __init__(self, tls=None):
-        self.port = free_port()
+        self.port = stable_port()
         self.data_dir = tempfile.mkdtemp(prefix="gridboard-test-ferretdb-")
         self.log = open(os.path.join(self.data_dir, "ferretdb.log"), "ab")
         self.proc = None
