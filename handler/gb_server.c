@@ -246,6 +246,7 @@ struct gb_server *gb_server_start(const struct gb_app *app,
                            "request_timeout_ms", timeout,
                            "enable_keep_alive", "yes",
                            "keep_alive_timeout_ms", "5000",
+                           "tcp_nodelay", "1",
                            "listen_backlog", "512",
                            NULL, NULL};
 
