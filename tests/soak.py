@@ -33,7 +33,7 @@ def rss_kib(pid):
 
 
 def run(ferretdb, invocations, threads=4, log=print):
-    handler = Handler({"COSMOS_CONNECTION_STRING": ferretdb.uri,
+    handler = Handler({"COSMOS_CONNECTION_STRING": ferretdb.handler_uri(),
                        "COSMOS_DATABASE": "soak" + uuid.uuid4().hex[:8],
                        "GRIDBOARD_THREADS": "8"}).start()
     redelivered = envelope_for(event_grid_event(game()))

@@ -6,7 +6,22 @@ import pymongo
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from support import FerretDB, Handler  # noqa: E402
+import urllib.parse  # noqa: E402
+
+from support import SECRETS, SEEN, FerretDB, Handler  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_secret_leaks():
+    """Runs the whole suite with distinctive secrets (the database password
+    in every connection string, random topic and function keys), then
+    checks every handler log, Functions host and topic log, Logs line and
+    reply body for them."""
+    yield
+    leaks = [(where, s[:6] + "…") for where, text in SEEN for s in SECRETS
+             if s in text or urllib.parse.quote(s) in text]
+    assert not leaks, f"secrets seen in: {leaks[:5]}"
+    assert SEEN, "nothing was collected"
 
 
 @pytest.fixture(scope="session")
@@ -37,7 +52,8 @@ def start_handler(ferretdb, database_name):
     started = []
 
     def start(env=None, uri_options="", wait=True):
-        settings = {"COSMOS_CONNECTION_STRING": ferretdb.uri + uri_options,
+        settings = {"COSMOS_CONNECTION_STRING":
+                    ferretdb.handler_uri(uri_options),
                     "COSMOS_DATABASE": database_name,
                     "GRIDBOARD_THREADS": "32"}
         settings.update(env or {})

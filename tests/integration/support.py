@@ -23,6 +23,21 @@ FERRETDB = os.environ.get("GB_FERRETDB", ".cache/bin/ferretdb")
 # A command to run the handler under, e.g. valgrind with its options.
 WRAPPER = shlex.split(os.environ.get("GB_HANDLER_WRAPPER", ""))
 SANITIZED = os.environ.get("GB_SANITIZED", "0").lower() in ("1", "true", "on")
+# Every secret the suite hands out is recorded here, and everything the
+# handler and the tools print or answer is collected in SEEN; the session
+# ends by checking that no secret appears in any of it.
+SECRETS = set()
+SEEN = []
+
+
+def secret(value):
+    SECRETS.add(value)
+    return value
+
+
+DB_USER = "gridboard"
+DB_PASSWORD = secret("gbDbPw" + uuid.uuid4().hex)
+
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
                      "runtime error:", "SUMMARY: UndefinedBehaviorSanitizer")
 
@@ -64,7 +79,17 @@ class FerretDB:
 
     @property
     def uri(self):
+        """For the tests' own clients: no credentials."""
         return f"mongodb://127.0.0.1:{self.port}/"
+
+    def handler_uri(self, options=""):
+        """For the handler: with a user and a distinctive password, which
+        FerretDB's PLAIN mechanism accepts, so that the suite can check the
+        password never leaks."""
+        query = "authMechanism=PLAIN&authSource=%24external"
+        options = options.lstrip("?")
+        return (f"mongodb://{DB_USER}:{DB_PASSWORD}@127.0.0.1:{self.port}/"
+                f"?{query}" + (f"&{options}" if options else ""))
 
     def start(self):
         args = [FERRETDB, "-listen-addr", f"127.0.0.1:{self.port}",
@@ -159,6 +184,7 @@ class Handler:
         status, resp_headers, raw = self.request(
             "POST", "/" + function, body, headers, conn=conn,
             chunked=chunked)
+        SEEN.append((f"reply of {function}", raw.decode(errors="replace")))
         assert resp_headers.get("Content-Type", "").startswith(
             "application/json"), resp_headers
         return status, json.loads(raw)
@@ -170,7 +196,10 @@ class Handler:
         """SIGTERM, then the exit code."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(timeout=timeout)
+        code = self.proc.wait(timeout=timeout)
+        SEEN.append(("handler stdout", self.stdout()))
+        SEEN.append(("handler stderr", self.stderr()))
+        return code
 
     def _read(self, f):
         f.seek(0)
@@ -300,7 +329,7 @@ TOPIC_TOOL = os.path.join(os.path.dirname(__file__), "..", "..", "tools",
 
 def new_key():
     import base64
-    return base64.b64encode(os.urandom(32)).decode()
+    return secret(base64.b64encode(os.urandom(32)).decode())
 
 
 class EventGridTopic:
@@ -368,6 +397,8 @@ class EventGridTopic:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             self.proc.wait(timeout=10)
+        with open(self.config["logFile"]) as f:
+            SEEN.append(("topic log", f.read()))
 
 
 class Webhook:
@@ -517,8 +548,8 @@ class Flow:
         self.host_port, topic_port = free_port(), free_port()
         self.base = f"http://127.0.0.1:{self.host_port}"
         values = {"FUNCTIONS_WORKER_RUNTIME": "Custom",
-                  "COSMOS_CONNECTION_STRING": ferretdb.uri +
-                  "?serverSelectionTimeoutMS=1500",
+                  "COSMOS_CONNECTION_STRING": ferretdb.handler_uri(
+                      "serverSelectionTimeoutMS=1500"),
                   "COSMOS_DATABASE": database,
                   "EVENT_GRID_TOPIC_ENDPOINT":
                       f"http://127.0.0.1:{topic_port}/api/events",
@@ -600,4 +631,5 @@ class Flow:
         if self.host.poll() is None:
             self.host.send_signal(signal.SIGTERM)
             self.host.wait(timeout=30)
+        SEEN.append(("functions host output", self.host_output()))
         return self.host.returncode

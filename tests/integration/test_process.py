@@ -206,6 +206,6 @@ def test_sample_settings_are_accepted(ferretdb, start_handler):
     with open(os.path.join(root, "local.settings.sample.json")) as f:
         values = json.load(f)["Values"]
     assert values["FUNCTIONS_WORKER_RUNTIME"] == "Custom"
-    values["COSMOS_CONNECTION_STRING"] = ferretdb.uri
+    values["COSMOS_CONNECTION_STRING"] = ferretdb.handler_uri()
     handler = start_handler(values)
     assert handler.request("GET", "/")[0] == 200
