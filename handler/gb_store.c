@@ -749,15 +749,22 @@ static bool leaderboard_from_bson(const bson_t *doc, enum gb_period period,
     else if (strcmp(key, "games") == 0 && read_count(&it, &lb->games))
       seen |= 4;
     else if (strcmp(key, "windowStart") == 0 &&
-             BSON_ITER_HOLDS_DATE_TIME(&it))
-      lb->window_start_ms = bson_iter_date_time(&it), seen |= 8;
-    else if (strcmp(key, "windowEnd") == 0 && BSON_ITER_HOLDS_DATE_TIME(&it))
-      lb->window_end_ms = bson_iter_date_time(&it), seen |= 16;
-    else if (strcmp(key, "computedAtMicros") == 0 &&
-             BSON_ITER_HOLDS_INT64(&it))
-      lb->computed_at_us = bson_iter_int64(&it), seen |= 32;
-    else if (strcmp(key, "expiresAt") == 0 && BSON_ITER_HOLDS_DATE_TIME(&it))
-      *expires = bson_iter_date_time(&it), seen |= 64;
+             BSON_ITER_HOLDS_DATE_TIME(&it)) {
+      lb->window_start_ms = bson_iter_date_time(&it);
+      seen |= 8;
+    } else if (strcmp(key, "windowEnd") == 0 &&
+               BSON_ITER_HOLDS_DATE_TIME(&it)) {
+      lb->window_end_ms = bson_iter_date_time(&it);
+      seen |= 16;
+    } else if (strcmp(key, "computedAtMicros") == 0 &&
+               BSON_ITER_HOLDS_INT64(&it)) {
+      lb->computed_at_us = bson_iter_int64(&it);
+      seen |= 32;
+    } else if (strcmp(key, "expiresAt") == 0 &&
+               BSON_ITER_HOLDS_DATE_TIME(&it)) {
+      *expires = bson_iter_date_time(&it);
+      seen |= 64;
+    }
   }
   return seen == 127;
 }
