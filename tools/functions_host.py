@@ -52,6 +52,7 @@ import http.server
 import json
 import os
 import re
+import shlex
 import signal
 import socket
 import socketserver
@@ -176,7 +177,8 @@ class Worker:
     """The custom handler process, as the host's HttpWorkerChannel runs
     it."""
 
-    def __init__(self, host_config, app_root, handler, settings):
+    def __init__(self, host_config, app_root, handler, settings,
+                 wrapper=()):
         description = host_config["customHandler"]["description"]
         exe = os.path.expandvars(description["defaultExecutablePath"])
         candidate = os.path.join(app_root, exe)
@@ -188,6 +190,7 @@ class Worker:
         self.cwd = os.path.join(app_root, workdir) if workdir else app_root
         self.app_root = app_root
         self.settings = settings
+        self.wrapper = list(wrapper)
         self.init_timeout = timespan_seconds(
             host_config["customHandler"].get("initializationTimeout"), 30)
         self.port = None
@@ -216,7 +219,8 @@ class Worker:
                     "FUNCTIONS_APP_ROOT_PATH": self.app_root})
         self.starts += 1
         Log.line(f"Starting worker process: {self.exe} (port {self.port})")
-        self.proc = subprocess.Popen([self.exe] + self.args, cwd=self.cwd,
+        self.proc = subprocess.Popen(self.wrapper + [self.exe] + self.args,
+                                     cwd=self.cwd,
                                      env=env, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE)
         for stream, out in ((self.proc.stdout, sys.stdout),
@@ -332,7 +336,8 @@ class Host:
             with open(args.keys) as f:
                 self.keys = json.load(f)
         app_root = os.path.dirname(os.path.abspath(args.host_json))
-        self.worker = Worker(self.config, app_root, args.handler, settings)
+        self.worker = Worker(self.config, app_root, args.handler, settings,
+                             shlex.split(args.handler_wrapper))
         self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=64)
 
     # -- keys -------------------------------------------------------------
@@ -674,6 +679,10 @@ def main():
                         help="folder with one folder per function")
     parser.add_argument("--handler", help="the handler executable, instead "
                         "of customHandler.description.defaultExecutablePath")
+    parser.add_argument("--handler-wrapper", default="",
+                        help="a command to run the handler under, e.g. "
+                        "valgrind with its options (not something the real "
+                        "host does)")
     parser.add_argument("--settings", help="local.settings.json")
     parser.add_argument("--keys", help="keys.json")
     parser.add_argument("--port", type=int, default=7071)

@@ -42,6 +42,17 @@ SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
                      "runtime error:", "SUMMARY: UndefinedBehaviorSanitizer")
 
 
+def memory_reports(text):
+    """Sanitizer reports, and valgrind's (-q prints only errors and leaks,
+    each line starting with ==<pid>==)."""
+    import re
+    found = [m for m in SANITIZER_MARKERS if m in text]
+    if WRAPPER and re.search(r"^(\[[^\]]*\] handler: )?==\d+== ", text,
+                             re.M):
+        found.append("valgrind")
+    return found
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -212,8 +223,7 @@ class Handler:
         return self._read(self.err)
 
     def sanitizer_reports(self):
-        err = self.stderr()
-        return [m for m in SANITIZER_MARKERS if m in err]
+        return memory_reports(self.stderr())
 
 
 # ---------------------------------------------------------------- payloads
@@ -573,8 +583,10 @@ class Flow:
             "--host-json", os.path.join(ROOT, "host.json"),
             "--functions", os.path.join(ROOT, "function-app"),
             "--handler", HANDLER]
+        wrapper = ["--handler-wrapper", shlex.join(WRAPPER)] if WRAPPER \
+            else []
         self.host = subprocess.Popen(
-            [sys.executable, HOST_TOOL, *app,
+            [sys.executable, HOST_TOOL, *app, *wrapper,
              "--settings", os.path.join(self.dir, "local.settings.json"),
              "--keys", os.path.join(self.dir, "keys.json"),
              "--port", str(self.host_port)],
