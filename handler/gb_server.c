@@ -151,6 +151,12 @@ static bool read_body(struct mg_connection *conn, size_t max, char **body,
       break;
     used += (size_t)n;
   }
+  if (ri->content_length > 0 && used < (size_t)ri->content_length) {
+    free(buf);
+    return gb_error_set(err, GB_ERR_INVALID, 0, "body",
+                        "the body ended after %zu of %lld bytes", used,
+                        (long long)ri->content_length);
+  }
   buf[used] = '\0';
   *body = buf;
   *len = used;

@@ -217,3 +217,25 @@ def test_slow_client_is_cut_off(start_handler):
     assert time.monotonic() - started < 10  # closed, not left hanging
     assert not data.startswith(b"HTTP/1.1 200")
     still_serving(handler)
+
+
+def test_truncated_body_is_400(handler, mongo):
+    body = json.dumps(envelope_for(event_grid_event(game()))).encode()
+    conn = socket.create_connection(("127.0.0.1", handler.port))
+    conn.sendall(b"POST /GameCompleted HTTP/1.1\r\nHost: x\r\n"
+                 b"Content-Type: application/json\r\n"
+                 b"Content-Length: %d\r\n\r\n" % len(body) +
+                 body[:len(body) // 2])
+    conn.shutdown(socket.SHUT_WR)  # the client gives up half-way
+    conn.settimeout(10)
+    answer = b""
+    while True:
+        chunk = conn.recv(4096)
+        if not chunk:
+            break
+        answer += chunk
+    conn.close()
+    assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
+    assert b'"field":"body"' in answer
+    assert mongo.games.count_documents({}) == 0
+    still_serving(handler)
