@@ -13,7 +13,6 @@ import argparse
 import http.client
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -22,7 +21,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests",
                                 "integration"))
 from support import (HANDLER, FerretDB, free_port,  # noqa: E402
-                     http_request_envelope)
+                     http_request_envelope, rss_kib)
 
 
 def wait_answer(port):
@@ -41,13 +40,6 @@ PEER = [
     "node", os.path.join(os.path.dirname(__file__), "peers", "node",
                          "server.js")]
 
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 def one_start(uri, body, command=None):

@@ -19,17 +19,10 @@ import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "integration"))
 from support import (FerretDB, Handler, envelope_for, event_grid_event,  # noqa
-                     game, http_request_envelope)
+                     game, http_request_envelope, rss_kib)
 
 HEADERS = {"Content-Type": "application/json"}
 
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 def run(ferretdb, invocations, threads=4, log=print):

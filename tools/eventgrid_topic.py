@@ -567,10 +567,6 @@ class Subscription:
                   rfc3339(delivery.get("last", now)))
         letters = [dict(e, **dict(zip(names, values)))
                    for e in delivery["events"]]
-        with topic.lock:
-            topic.dead_lettered.extend(letters)
-        topic.log(f"dead-lettered {len(letters)} event(s) of {self.name}: "
-                  f"{reason}")
         if topic.dead_letter_dir:
             folder = os.path.join(topic.dead_letter_dir, topic.name.upper(),
                                   self.name.upper(), str(now.year),
@@ -578,6 +574,11 @@ class Subscription:
             os.makedirs(folder, exist_ok=True)
             with open(os.path.join(folder, f"{uuid.uuid4()}.json"), "w") as f:
                 json.dump(letters, f)
+        # Recorded once the file is written, so the log never runs ahead.
+        with topic.lock:
+            topic.dead_lettered.extend(letters)
+        topic.log(f"dead-lettered {len(letters)} event(s) of {self.name}: "
+                  f"{reason}")
 
 
 # ---------------------------------------------------------------- HTTP

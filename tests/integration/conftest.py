@@ -8,7 +8,8 @@ import pytest
 sys.path.insert(0, os.path.dirname(__file__))
 import urllib.parse  # noqa: E402
 
-from support import SECRETS, SEEN, FerretDB, Handler  # noqa: E402
+from support import (SECRETS, SEEN, EventGridTopic, FerretDB,  # noqa: E402
+                     Handler, Webhook, subscription)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -71,3 +72,19 @@ def start_handler(ferretdb, database_name):
 @pytest.fixture
 def handler(start_handler):
     return start_handler()
+
+
+@pytest.fixture
+def webhook():
+    """An Event Grid subscriber that records its deliveries."""
+    hook = Webhook()
+    yield hook
+    hook.stop()
+
+
+@pytest.fixture
+def topic(webhook):
+    """A local topic (Event Grid schema) subscribed by the webhook."""
+    t = EventGridTopic([subscription(webhook)])
+    yield t
+    t.stop()

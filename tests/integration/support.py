@@ -42,6 +42,15 @@ SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
                      "runtime error:", "SUMMARY: UndefinedBehaviorSanitizer")
 
 
+def rss_kib(pid):
+    """A process's resident memory, from /proc."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
 def memory_reports(text):
     """Sanitizer reports, and valgrind's (-q prints only errors and leaks,
     each line starting with ==<pid>==)."""

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from support import (cloud_event, envelope_for, event_grid_event, game,
-                     http_request_envelope, new_key, send_result)
+                     new_key, send_result)
 
 JSON = {"Content-Type": "application/json"}
 

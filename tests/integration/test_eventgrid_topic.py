@@ -18,21 +18,7 @@ from azure.core.messaging import CloudEvent
 from azure.eventgrid import EventGridEvent, EventGridPublisherClient, \
     generate_sas
 
-from support import EventGridTopic, Webhook, new_key, subscription
-
-
-@pytest.fixture
-def webhook():
-    hook = Webhook()
-    yield hook
-    hook.stop()
-
-
-@pytest.fixture
-def topic(webhook):
-    t = EventGridTopic([subscription(webhook)])
-    yield t
-    t.stop()
+from support import EventGridTopic, new_key, subscription
 
 
 def sdk_event(event_type="GameCompleted", subject="GameAPI.GameCompleted"):
@@ -274,7 +260,7 @@ def test_filters(webhook):
                             valid_event(id="skip-subject", subject="x.y"),
                             valid_event(id="match",
                                         subject="GameAPI.GameCompleted")])
-        events = webhook.wait_for_events(1)
+        webhook.wait_for_events(1)
         time.sleep(0.2)
         assert [e["id"] for e in webhook.events()] == ["match"]
     finally:

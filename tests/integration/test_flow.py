@@ -159,11 +159,11 @@ def test_get_stats_caching_through_the_host(ferretdb, database_name, mongo):
 def test_auth_levels(flow):
     key = flow.function_key
     game_body = game()
-    for path, headers in ((f"/api/Stats/SendResult", {}),
-                          (f"/api/Stats/SendResult?code=wrong", {}),
-                          (f"/api/Stats/SendResult", {"x-functions-key":
-                                                      "wrong"}),
-                          (f"/api/Stats/Generate", {})):
+    for path, headers in (("/api/Stats/SendResult", {}),
+                          ("/api/Stats/SendResult?code=wrong", {}),
+                          ("/api/Stats/SendResult", {"x-functions-key":
+                                                     "wrong"}),
+                          ("/api/Stats/Generate", {})):
         status, _, _ = flow.request("POST", path, game_body, headers)
         assert status == 401, path
     assert flow.request("POST", "/api/Stats/SendResult", game_body,

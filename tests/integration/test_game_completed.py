@@ -7,7 +7,6 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 
 from support import (cloud_event, event_grid_event, game, oracle,
                      parse_iso, stored_boards, utcnow)

@@ -8,8 +8,7 @@ import subprocess
 import threading
 import time
 
-from support import (HANDLER, Handler, envelope_for, event_grid_event, game,
-                     free_port)
+from support import HANDLER, Handler, envelope_for, event_grid_event, game
 
 SECRET = "S3cretAccountKey-9f8e7d"
 

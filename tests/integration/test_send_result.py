@@ -5,25 +5,11 @@ import json
 
 import pytest
 
-from support import (EventGridTopic, Webhook, game, new_key, send_result,
+from support import (EventGridTopic, game, new_key, send_result,
                      self_signed_certificate, subscription)
 
 EVENT_FIELDS = {"id", "subject", "eventType", "eventTime", "dataVersion",
                 "data", "topic", "metadataVersion"}
-
-
-@pytest.fixture
-def webhook():
-    hook = Webhook()
-    yield hook
-    hook.stop()
-
-
-@pytest.fixture
-def topic(webhook):
-    t = EventGridTopic([subscription(webhook)])
-    yield t
-    t.stop()
 
 
 def publishing(topic, **settings):
