@@ -198,6 +198,19 @@ def test_send_result_catalogue(start_handler):
     still_serving(handler)
 
 
+def read_until_closed(sock, timeout=10):
+    """Everything the server sends until it closes the connection."""
+    sock.settimeout(timeout)
+    data = b""
+    while True:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    sock.close()
+    return data
+
+
 def test_slow_client_is_cut_off(start_handler):
     handler = start_handler({"GRIDBOARD_REQUEST_TIMEOUT_MS": "500"})
     slow = socket.create_connection(("127.0.0.1", handler.port))
@@ -205,15 +218,8 @@ def test_slow_client_is_cut_off(start_handler):
                  b"Content-Type: application/json\r\nContent-Length: 100\r\n"
                  b"\r\n{\"Da")
     still_serving(handler)  # others are served meanwhile
-    slow.settimeout(10)
     started = time.monotonic()
-    data = b""
-    while True:
-        chunk = slow.recv(4096)
-        if not chunk:
-            break
-        data += chunk
-    slow.close()
+    data = read_until_closed(slow)
     assert time.monotonic() - started < 10  # closed, not left hanging
     assert not data.startswith(b"HTTP/1.1 200")
     still_serving(handler)
@@ -227,14 +233,7 @@ def test_truncated_body_is_400(handler, mongo):
                  b"Content-Length: %d\r\n\r\n" % len(body) +
                  body[:len(body) // 2])
     conn.shutdown(socket.SHUT_WR)  # the client gives up half-way
-    conn.settimeout(10)
-    answer = b""
-    while True:
-        chunk = conn.recv(4096)
-        if not chunk:
-            break
-        answer += chunk
-    conn.close()
+    answer = read_until_closed(conn)
     assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
     assert b'"field":"body"' in answer
     assert mongo.games.count_documents({}) == 0
