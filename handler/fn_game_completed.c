@@ -68,6 +68,7 @@ static bool count_game(const struct gb_app *app, struct gb_invocation *inv,
   enum gb_put_result result;
   char id_buf[80];
   int64_t now = gb_time_now_ms();
+  uint64_t commands_before = gb_store_thread_commands();
 
   if (strcmp(event->type, GB_EVENT_TYPE_GAME_COMPLETED) != 0) {
     gb_error_set(&invalid, GB_ERR_INVALID, 0,
@@ -94,13 +95,16 @@ static bool count_game(const struct gb_app *app, struct gb_invocation *inv,
   }
   /* A duplicate refreshes too: its first delivery may have stored the game
    * and then failed before the leaderboards were written. */
-  if (!gb_store_refresh_leaderboards(app->store, now, NULL, err))
+  if (!gb_store_refresh_leaderboards(app->store, now, &game.timestamp_ms, 1,
+                                     NULL, err))
     return false;
   gb_invocation_log(inv, "GameCompleted invocation=%s event=%s game=%s "
-                         "outcome=%s",
+                         "outcome=%s db_commands=%llu",
                     inv->id, loggable(event->id, id_buf, sizeof(id_buf)),
                     game.id,
-                    result == GB_PUT_STORED ? "counted" : "duplicate");
+                    result == GB_PUT_STORED ? "counted" : "duplicate",
+                    (unsigned long long)(gb_store_thread_commands() -
+                                         commands_before));
   return true;
 }
 

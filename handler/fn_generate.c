@@ -2,6 +2,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/rand.h>
@@ -72,20 +73,32 @@ static bool generate(const struct gb_app *app, long count, long *stored,
 {
   int64_t now = gb_time_now_ms();
   long players = count / 10 > 0 ? count / 10 : 1, i;
+  int64_t *times = malloc((size_t)(count > 0 ? count : 1) * sizeof(*times));
+  size_t put = 0;
+  bool ok = true;
 
   *stored = 0;
-  for (i = 0; i < count; i++) {
+  if (!times)
+    return gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
+  for (i = 0; ok && i < count; i++) {
     struct gb_game game;
     enum gb_put_result result;
 
     if (!mock_game(players, now, &game))
-      return gb_error_set(err, GB_ERR_INTERNAL, 0, "", "no randomness");
-    if (!gb_store_put_game(app->store, &game, &result, err))
-      return false;
-    *stored += result == GB_PUT_STORED;
+      ok = gb_error_set(err, GB_ERR_INTERNAL, 0, "", "no randomness");
+    else if ((ok = gb_store_put_game(app->store, &game, &result, err))) {
+      *stored += result == GB_PUT_STORED;
+      times[put++] = game.timestamp_ms;
+    }
   }
-  return gb_store_refresh_leaderboards(app->store, gb_time_now_ms(), NULL,
-                                       err);
+  /* Also after a failure: the games stored so far are counted now rather
+   * than at the next game of their hours. */
+  if (put > 0 && !gb_store_refresh_leaderboards(
+                     app->store, gb_time_now_ms(), times, put, NULL,
+                     ok ? err : &(struct gb_error){0}))
+    ok = false;
+  free(times);
+  return ok;
 }
 
 void fn_generate(const struct gb_app *app, const struct gb_request *req,

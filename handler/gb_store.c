@@ -1,4 +1,5 @@
 #include "gb_store.h"
+#include "gb_store_internal.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -27,29 +28,25 @@
 #define RAW_EVENT_MAX 16384
 #define TEXT_MAX 512
 
-struct gb_store {
-  mongoc_uri_t *uri;
-  mongoc_client_pool_t *pool;
-  char *database;
-  long ttl_seconds;
-  /* Index set-up runs once, on the first call that reaches the server, so
-   * that start-up does not depend on the database being up. */
-  pthread_mutex_t setup_lock;
-  bool indexes_ready;
-  /* Saves of one period's leaderboard are serialized within the process,
-   * and one computed from an earlier start than the last saved is skipped:
-   * FerretDB's updates are read-then-write, so two guarded upserts racing
-   * could otherwise both match and the older could land last. Across
-   * processes the computedAtMicros guard in the filter still decides. */
-  pthread_mutex_t save_lock[GB_PERIOD_COUNT];
-  int64_t saved_started_us[GB_PERIOD_COUNT];
-  /* Start stamps of refreshes: wall-clock microseconds, but strictly
-   * increasing within the process even if the clock steps back. */
-  pthread_mutex_t clock_lock;
-  int64_t last_started_us;
-};
+
 
 /* ================ Connection ================ */
+
+/* Database commands sent by the calling thread, for the per-invocation
+ * figure in the logs: the driver calls APM callbacks on the thread that
+ * runs the command. */
+static _Thread_local uint64_t thread_commands;
+
+static void on_command_started(const mongoc_apm_command_started_t *event)
+{
+  (void)event;
+  thread_commands++;
+}
+
+uint64_t gb_store_thread_commands(void)
+{
+  return thread_commands;
+}
 
 static void default_int_option(mongoc_uri_t *uri, const char *key,
                                int32_t value)
@@ -63,6 +60,7 @@ struct gb_store *gb_store_new(const char *connection_string,
                               long ttl_seconds, struct gb_error *err)
 {
   struct gb_store *store = calloc(1, sizeof(*store));
+  mongoc_apm_callbacks_t *callbacks;
   bson_error_t error;
 
   if (!store) {
@@ -71,8 +69,10 @@ struct gb_store *gb_store_new(const char *connection_string,
   }
   pthread_mutex_init(&store->setup_lock, NULL);
   pthread_mutex_init(&store->clock_lock, NULL);
-  for (int p = 0; p < GB_PERIOD_COUNT; p++)
-    pthread_mutex_init(&store->save_lock[p], NULL);
+  pthread_mutex_init(&store->views_lock, NULL);
+  pthread_mutex_init(&store->dirty_lock, NULL);
+  for (int i = 0; i < GB_LEDGER_LOCKS; i++)
+    pthread_mutex_init(&store->ledger_lock[i], NULL);
   store->ttl_seconds = ttl_seconds;
   store->uri = mongoc_uri_new_with_error(connection_string, &error);
   if (!store->uri) {
@@ -97,6 +97,12 @@ struct gb_store *gb_store_new(const char *connection_string,
     goto fail;
   }
   mongoc_client_pool_set_error_api(store->pool, MONGOC_ERROR_API_VERSION_2);
+  callbacks = mongoc_apm_callbacks_new();
+  if (callbacks) {
+    mongoc_apm_set_command_started_cb(callbacks, on_command_started);
+    mongoc_client_pool_set_apm_callbacks(store->pool, callbacks, NULL);
+    mongoc_apm_callbacks_destroy(callbacks);
+  }
   if (!mongoc_uri_get_appname(store->uri))
     mongoc_client_pool_set_appname(store->pool, "gridboard");
   mongoc_client_pool_max_size(store->pool,
@@ -123,8 +129,11 @@ void gb_store_destroy(struct gb_store *store)
   free(store->database);
   pthread_mutex_destroy(&store->setup_lock);
   pthread_mutex_destroy(&store->clock_lock);
-  for (int p = 0; p < GB_PERIOD_COUNT; p++)
-    pthread_mutex_destroy(&store->save_lock[p]);
+  pthread_mutex_destroy(&store->views_lock);
+  pthread_mutex_destroy(&store->dirty_lock);
+  free(store->dirty_hours);
+  for (int i = 0; i < GB_LEDGER_LOCKS; i++)
+    pthread_mutex_destroy(&store->ledger_lock[i]);
   free(store);
 }
 
@@ -151,11 +160,6 @@ void gb_store_cleanup_driver(void)
 }
 
 /* ================ Running operations ================ */
-
-/* One unit of database work on a popped client. Returns false with error
- * filled on a driver or server failure; ctx carries inputs and results. */
-typedef bool (*store_op)(mongoc_database_t *db, void *ctx,
-                         bson_error_t *error);
 
 static bool fail_from_driver(struct gb_error *err, const char *what,
                              const bson_error_t *error)
@@ -209,16 +213,23 @@ static void ensure_stats_ttl(mongoc_database_t *db, long ttl_seconds)
 static bool ensure_indexes(struct gb_store *store, mongoc_database_t *db,
                            bson_error_t *error)
 {
-  bson_t *by_time;
+  bson_t *by_time, *ranking;
   bool ok = true;
 
   pthread_mutex_lock(&store->setup_lock);
   if (!store->indexes_ready) {
-    /* Every leaderboard query filters games on Timestamp. */
+    /* A recomputation filters games on Timestamp. */
     by_time = BCON_NEW("key", "{", "Timestamp", BCON_INT32(1), "}", "name",
                        BCON_UTF8("Timestamp_1"));
-    ok = create_index(db, GAMES, by_time, error);
+    /* The top winners are read sorted on exactly these paths (a sort
+     * needs a matching compound index on Cosmos DB). */
+    ranking = BCON_NEW("key", "{", "l", BCON_INT32(1), "p", BCON_INT32(1),
+                       "n", BCON_INT32(-1), "w", BCON_INT32(1), "}", "name",
+                       BCON_UTF8("ranking"));
+    ok = create_index(db, GAMES, by_time, error) &&
+         create_index(db, GB_STORE_TALLIES, ranking, error);
     bson_destroy(by_time);
+    bson_destroy(ranking);
     if (ok) {
       ensure_stats_ttl(db, store->ttl_seconds);
       store->indexes_ready = true;
@@ -235,8 +246,8 @@ static void sleep_ms(long ms)
   nanosleep(&ts, NULL);
 }
 
-static bool store_run(struct gb_store *store, const char *what, store_op op,
-                      void *ctx, struct gb_error *err)
+bool gb_store_run(struct gb_store *store, const char *what, gb_store_op op,
+                  void *ctx, struct gb_error *err)
 {
   bson_error_t error;
   long wait_ms;
@@ -268,6 +279,7 @@ static bool store_run(struct gb_store *store, const char *what, store_op op,
 /* ================ Games ================ */
 
 struct put_game_ctx {
+  struct gb_store *store;
   const struct gb_game *game;
   enum gb_put_result result;
 };
@@ -370,6 +382,10 @@ static bool put_game_op(mongoc_database_t *db, void *vctx,
                                              : GB_PUT_CONFLICT;
     }
   }
+  /* Also on a duplicate: its first delivery may have stored the game and
+   * failed before appending it. */
+  if (ok && ctx->result != GB_PUT_CONFLICT)
+    ok = gb_store_ledger_append(ctx->store, db, g, error);
   bson_destroy(doc);
   mongoc_collection_destroy(games);
   return ok;
@@ -378,9 +394,9 @@ static bool put_game_op(mongoc_database_t *db, void *vctx,
 bool gb_store_put_game(struct gb_store *store, const struct gb_game *game,
                        enum gb_put_result *result, struct gb_error *err)
 {
-  struct put_game_ctx ctx = {game, GB_PUT_STORED};
+  struct put_game_ctx ctx = {store, game, GB_PUT_STORED};
 
-  if (!store_run(store, "storing the game", put_game_op, &ctx, err))
+  if (!gb_store_run(store, "storing the game", put_game_op, &ctx, err))
     return false;
   *result = ctx.result;
   return true;
@@ -397,7 +413,7 @@ static bson_t *window_match(const struct gb_leaderboard *lb)
 
 /* An aggregation's numeric result, whatever integer or double type the
  * server chose for a $sum. */
-static bool read_count(const bson_iter_t *it, int64_t *out)
+bool gb_store_read_count(const bson_iter_t *it, int64_t *out)
 {
   if (BSON_ITER_HOLDS_INT32(it) || BSON_ITER_HOLDS_INT64(it)) {
     *out = bson_iter_as_int64(it);
@@ -412,7 +428,7 @@ static bool read_count(const bson_iter_t *it, int64_t *out)
   return *out >= 0;
 }
 
-static bool bad_reply(bson_error_t *error, const char *what)
+bool gb_store_bad_reply(bson_error_t *error, const char *what)
 {
   bson_set_error(error, MONGOC_ERROR_PROTOCOL,
                  MONGOC_ERROR_PROTOCOL_INVALID_REPLY,
@@ -446,12 +462,12 @@ static bool aggregate_winners(mongoc_collection_t *games,
       if (strcmp(bson_iter_key(&it), "_id") == 0 && BSON_ITER_HOLDS_UTF8(&it))
         email = bson_iter_utf8(&it, &len);
       else if (strcmp(bson_iter_key(&it), "wins") == 0 &&
-               !read_count(&it, &wins))
+               !gb_store_read_count(&it, &wins))
         wins = -1;
     }
     if (!email || len == 0 || len > GB_EMAIL_MAX || wins < 1 ||
         lb->winner_count >= GB_LEADERBOARD_TOP)
-      ok = bad_reply(error, "winner entry");
+      ok = gb_store_bad_reply(error, "winner entry");
     else
       gb_leaderboard_offer(lb, email, wins);
   }
@@ -489,8 +505,8 @@ static bool aggregate_sum(mongoc_collection_t *games,
     bson_iter_t it;
 
     if (seen || !bson_iter_init_find(&it, doc, "total") ||
-        !read_count(&it, total))
-      ok = bad_reply(error, "total");
+        !gb_store_read_count(&it, total))
+      ok = gb_store_bad_reply(error, "total");
     seen = true;
   }
   if (ok && mongoc_cursor_error(cursor, error))
@@ -549,10 +565,10 @@ static void append_leaderboard(bson_t *set, const struct gb_leaderboard *lb)
  * (computedAtMicros): the filter then matches nothing, the upsert's insert
  * hits the existing _id (11000), and the write is re-issued once without
  * upsert, which matches nothing either: the newer leaderboard stays. */
-static bool save_leaderboard(mongoc_collection_t *stats,
-                             const struct gb_leaderboard *lb,
-                             int64_t started_us, int64_t expires_ms,
-                             bson_error_t *error)
+bool gb_store_save_leaderboard(mongoc_collection_t *stats,
+                               const struct gb_leaderboard *lb,
+                               int64_t started_us, int64_t expires_ms,
+                               bson_error_t *error)
 {
   bson_t *filter = BCON_NEW("_id", BCON_UTF8(gb_period_name(lb->period)),
                             "computedAtMicros", "{", "$lt",
@@ -580,49 +596,46 @@ static bool save_leaderboard(mongoc_collection_t *stats,
   return ok;
 }
 
-struct refresh_ctx {
-  struct gb_store *store;
+struct recompute_ctx {
   int64_t now_ms;
-  int64_t started_us;
-  long ttl_seconds;
   struct gb_leaderboard boards[GB_PERIOD_COUNT];
 };
 
-static bool refresh_op(mongoc_database_t *db, void *vctx, bson_error_t *error)
+static bool recompute_op(mongoc_database_t *db, void *vctx,
+                         bson_error_t *error)
 {
-  struct refresh_ctx *ctx = vctx;
+  struct recompute_ctx *ctx = vctx;
   mongoc_collection_t *games = mongoc_database_get_collection(db, GAMES);
-  mongoc_collection_t *stats = mongoc_database_get_collection(db, STATS);
-  int64_t expires = ctx->now_ms + (int64_t)ctx->ttl_seconds * 1000;
   bool ok = true;
-  int p;
 
-  /* Every board is computed before any is written, so a failure leaves
-   * the stored set as it was, not a mix of old and new windows. */
-  for (p = 0; ok && p < GB_PERIOD_COUNT; p++) {
+  for (int p = 0; ok && p < GB_PERIOD_COUNT; p++) {
     gb_leaderboard_init(&ctx->boards[p], (enum gb_period)p, ctx->now_ms);
-    ctx->boards[p].computed_at_us = ctx->started_us;
     ok = aggregate_winners(games, &ctx->boards[p], error) &&
          aggregate_totals(games, &ctx->boards[p], error);
   }
-  for (p = 0; ok && p < GB_PERIOD_COUNT; p++) {
-    struct gb_store *store = ctx->store;
-
-    pthread_mutex_lock(&store->save_lock[p]);
-    if (ctx->started_us > store->saved_started_us[p]) {
-      ok = save_leaderboard(stats, &ctx->boards[p], ctx->started_us, expires,
-                            error);
-      if (ok)
-        store->saved_started_us[p] = ctx->started_us;
-    }
-    pthread_mutex_unlock(&store->save_lock[p]);
-  }
-  mongoc_collection_destroy(stats);
   mongoc_collection_destroy(games);
   return ok;
 }
 
-static int64_t next_started_us(struct gb_store *store)
+bool gb_store_recompute_leaderboards(struct gb_store *store, int64_t now_ms,
+                                     struct gb_leaderboard *boards,
+                                     struct gb_error *err)
+{
+  struct recompute_ctx *ctx = calloc(1, sizeof(*ctx));
+  bool ok;
+
+  if (!ctx)
+    return gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
+  ctx->now_ms = now_ms;
+  ok = gb_store_run(store, "recomputing the leaderboards", recompute_op, ctx,
+                    err);
+  if (ok)
+    memcpy(boards, ctx->boards, sizeof(ctx->boards));
+  free(ctx);
+  return ok;
+}
+
+int64_t gb_store_next_started_us(struct gb_store *store)
 {
   struct timespec ts;
   int64_t now;
@@ -635,26 +648,6 @@ static int64_t next_started_us(struct gb_store *store)
   store->last_started_us = now;
   pthread_mutex_unlock(&store->clock_lock);
   return now;
-}
-
-bool gb_store_refresh_leaderboards(struct gb_store *store, int64_t now_ms,
-                                   struct gb_leaderboard *boards,
-                                   struct gb_error *err)
-{
-  struct refresh_ctx *ctx = calloc(1, sizeof(*ctx));
-  bool ok;
-
-  if (!ctx)
-    return gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
-  ctx->store = store;
-  ctx->now_ms = now_ms;
-  ctx->started_us = next_started_us(store);
-  ctx->ttl_seconds = store->ttl_seconds;
-  ok = store_run(store, "refreshing the leaderboards", refresh_op, ctx, err);
-  if (ok && boards)
-    memcpy(boards, ctx->boards, sizeof(ctx->boards));
-  free(ctx);
-  return ok;
 }
 
 /* ================ Reading a leaderboard ================ */
@@ -684,7 +677,7 @@ static bool read_winners(bson_iter_t *array, struct gb_leaderboard *lb)
           BSON_ITER_HOLDS_UTF8(&field))
         email = bson_iter_utf8(&field, &len);
       else if (strcmp(bson_iter_key(&field), "wins") == 0 &&
-               !read_count(&field, &wins))
+               !gb_store_read_count(&field, &wins))
         return false;
     }
     if (!email || len == 0 || len > GB_EMAIL_MAX || wins < 1)
@@ -717,7 +710,7 @@ static bool read_moves(bson_iter_t *array, struct gb_leaderboard *lb)
           BSON_ITER_HOLDS_UTF8(&item))
         move = bson_iter_utf8(&item, &len);
       else if (strcmp(bson_iter_key(&item), "count") == 0)
-        counted = read_count(&item, counts[i]);
+        counted = gb_store_read_count(&item, counts[i]);
     }
     if (!move || strcmp(move, names[i]) != 0 || !counted)
       return false;
@@ -746,7 +739,7 @@ static bool leaderboard_from_bson(const bson_t *doc, enum gb_period period,
     else if (strcmp(key, "moves") == 0 && BSON_ITER_HOLDS_ARRAY(&it) &&
              bson_iter_recurse(&it, &sub) && read_moves(&sub, lb))
       seen |= 2;
-    else if (strcmp(key, "games") == 0 && read_count(&it, &lb->games))
+    else if (strcmp(key, "games") == 0 && gb_store_read_count(&it, &lb->games))
       seen |= 4;
     else if (strcmp(key, "windowStart") == 0 &&
              BSON_ITER_HOLDS_DATE_TIME(&it)) {
@@ -800,7 +793,7 @@ bool gb_store_read_leaderboard(struct gb_store *store, enum gb_period period,
 {
   struct read_ctx ctx = {period, now_ms, board, false};
 
-  if (!store_run(store, "reading the leaderboard", read_op, &ctx, err))
+  if (!gb_store_run(store, "reading the leaderboard", read_op, &ctx, err))
     return false;
   *found = ctx.found;
   return true;
@@ -894,7 +887,7 @@ bool gb_store_record_rejection(struct gb_store *store,
   BSON_APPEND_INT32(&inc, "deliveries", 1);
   bson_append_document_end(ctx.update, &inc);
 
-  ok = store_run(store, "recording the rejected event", rejection_op, &ctx,
+  ok = gb_store_run(store, "recording the rejected event", rejection_op, &ctx,
                  err);
   bson_destroy(ctx.update);
   bson_destroy(ctx.filter);

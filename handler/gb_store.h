@@ -14,11 +14,20 @@
  *              games, windowStart, windowEnd, computedAt, computedAtMicros,
  *              expiresAt: date}
  *   rejected  {_id: "<kind>:<event id>", kind, reason, field, eventId,
- *              gameId, raw, firstSeenAt, lastSeenAt, deliveries} */
+ *              gameId, raw, firstSeenAt, lastSeenAt, deliveries}
+ *   ledger    {_id: "<hour, Unix ms>", n, ids: [game Id], e: [{i: Id,
+ *              w: WinnerEmail, t: Timestamp, r, p, s}]}: each stored game
+ *              once, in its UTC hour's bucket (gb_window.h)
+ *   views     {_id: "leaderboards", l: lineage, v: version, end,
+ *              periods: [{p, start, games, rock, paper, scissors}],
+ *              cursors: [{h, k}], pending: [{p, w, n}]}
+ *   tallies   {_id: "<lineage>:<period index>:<email>", l, p, w, n: wins,
+ *              v: view version} */
 #ifndef GB_STORE_H
 #define GB_STORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "gb_error.h"
@@ -44,6 +53,10 @@ struct gb_store *gb_store_new(const char *connection_string,
                               const char *database, int max_clients,
                               long ttl_seconds, struct gb_error *err);
 
+/* How many database commands (round trips) the calling thread has sent
+ * through any store so far. */
+uint64_t gb_store_thread_commands(void);
+
 /* Closes the pool. Only once no other thread uses the store. NULL is ok. */
 void gb_store_destroy(struct gb_store *store);
 
@@ -58,15 +71,28 @@ enum gb_put_result {
 bool gb_store_put_game(struct gb_store *store, const struct gb_game *game,
                        enum gb_put_result *result, struct gb_error *err);
 
-/* Recomputes the Daily, Weekly and Monthly leaderboards for the windows
- * ending at now_ms from every stored game (server-side aggregation) and
- * saves each into `stats` with the store's expiry. A save never
+/* Brings the Daily, Weekly and Monthly leaderboards to the windows ending
+ * at now_ms and saves each into `stats` with the store's expiry. The work
+ * is incremental (gb_window.h): new_game_times are the Timestamps of the
+ * games this caller stored since its last refresh (NULL, 0 for none); the
+ * moving window edges are found from the view. The result equals
+ * gb_store_recompute_leaderboards at the same now_ms. A save never
  * replaces a leaderboard computed from a later start, so concurrent
  * refreshes leave the newest one. boards may be NULL; otherwise it receives
  * the three leaderboards, indexed by enum gb_period. */
 bool gb_store_refresh_leaderboards(struct gb_store *store, int64_t now_ms,
+                                   const int64_t *new_game_times,
+                                   size_t new_games,
                                    struct gb_leaderboard *boards,
                                    struct gb_error *err);
+
+/* The three leaderboards for the windows ending at now_ms computed from
+ * every stored game by server-side aggregation, saving nothing: the
+ * reference the incremental ones are checked against. Its cost grows with
+ * the games in the window. */
+bool gb_store_recompute_leaderboards(struct gb_store *store, int64_t now_ms,
+                                     struct gb_leaderboard *boards,
+                                     struct gb_error *err);
 
 /* Reads the saved leaderboard of period into *board. *found is false when
  * there is none, when it expired before now_ms (servers without TTL

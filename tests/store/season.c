@@ -1,0 +1,274 @@
+/* season: plays a randomized season straight into the store on a real
+ * database and checks after every refresh that the incremental
+ * leaderboards equal a recomputation from every stored game at the same
+ * instant.
+ *
+ * usage: season <mongodb-uri> <database> <seed> <events>
+ *
+ * The clock is simulated and crosses the end of March, where the Monthly
+ * window's start moves backwards (the AddMonths clamp). Games arrive on
+ * time, late by hours or days, from before the window, up to a day early;
+ * some are delivered again; some invocations "fail" after storing the game
+ * and are delivered again later, as Event Grid would; sometimes the view is
+ * deleted and must be rebuilt from the ledger; sometimes a read refreshes
+ * with no new game. Exits 0 and prints the figures when every check
+ * passed. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mongoc/mongoc.h>
+
+#include "gb_store.h"
+#include "gb_time.h"
+
+#define MAX_GAMES 20000
+
+static uint64_t rng_state;
+
+static uint32_t next_random(void)
+{
+  /* xorshift64*: repeatable from the seed on every platform. */
+  rng_state ^= rng_state >> 12;
+  rng_state ^= rng_state << 25;
+  rng_state ^= rng_state >> 27;
+  return (uint32_t)((rng_state * UINT64_C(2685821657736338717)) >> 32);
+}
+
+static int64_t random_below(int64_t n)
+{
+  uint64_t r = ((uint64_t)next_random() << 32) | next_random();
+
+  return n > 0 ? (int64_t)(r % (uint64_t)n) : 0;
+}
+
+static const char *const players[] = {
+    "alice@example.com", "bob@example.com",   "carol@example.com",
+    "dave@example.com",  "eve@example.com",   "frank@example.com",
+    "Bot",               "d$llar@example.com", "dots.in.name@example.com",
+    "zoë@example.com",   "amy@example.com",   "Amy@example.com"};
+#define PLAYER_COUNT (sizeof(players) / sizeof(players[0]))
+
+struct season {
+  struct gb_store *store;
+  mongoc_client_t *client;
+  const char *database;
+  struct gb_game games[MAX_GAMES];
+  size_t game_count;
+  size_t outstanding[MAX_GAMES]; /* stored, refresh "failed" */
+  size_t outstanding_count;
+  long checks, redeliveries, failures, rebuilds, reads, late, early;
+  /* Round trips of storing a game and refreshing, recomputation aside. */
+  uint64_t commands, commands_max, commands_before_check;
+  long delivered;
+};
+
+static void die(const char *what, const struct gb_error *err)
+{
+  fprintf(stderr, "season: %s: %s\n", what, err ? err->message : "");
+  exit(1);
+}
+
+static void new_game(struct season *s, int64_t now)
+{
+  struct gb_game *g = &s->games[s->game_count];
+  int64_t roll = random_below(100), lag;
+
+  memset(g, 0, sizeof(*g));
+  snprintf(g->id, sizeof(g->id), "g%06zu-%08x", s->game_count, next_random());
+  snprintf(g->winner_email, sizeof(g->winner_email), "%s",
+           players[random_below((int64_t)PLAYER_COUNT)]);
+  g->rock_count = (int32_t)random_below(9);
+  g->paper_count = (int32_t)random_below(9);
+  g->scissors_count = (int32_t)random_below(9);
+  if (roll < 75) {
+    lag = random_below(5 * 60 * 1000);
+  } else if (roll < 88) {
+    lag = random_below(3 * GB_MS_PER_DAY);
+    s->late++;
+  } else if (roll < 94) {
+    lag = random_below(40 * GB_MS_PER_DAY);
+    s->late++;
+  } else {
+    lag = -random_below(GB_MS_PER_DAY);
+    s->early++;
+  }
+  g->timestamp_ms = now - lag;
+  gb_time_format(g->timestamp_ms, g->timestamp_text);
+  s->game_count++;
+}
+
+static void same_or_die(const struct gb_leaderboard *a,
+                        const struct gb_leaderboard *b, int64_t now)
+{
+  char when[32];
+  bool same = a->games == b->games && a->rock_count == b->rock_count &&
+              a->paper_count == b->paper_count &&
+              a->scissors_count == b->scissors_count &&
+              a->window_start_ms == b->window_start_ms &&
+              a->window_end_ms == b->window_end_ms &&
+              a->winner_count == b->winner_count;
+
+  for (size_t i = 0; same && i < a->winner_count; i++)
+    same = strcmp(a->winners[i].email, b->winners[i].email) == 0 &&
+           a->winners[i].wins == b->winners[i].wins;
+  if (same)
+    return;
+  gb_time_format(now, when);
+  fprintf(stderr, "season: %s differs at %s\n", gb_period_name(a->period),
+          when);
+  fprintf(stderr, "  incremental: games %" PRId64 " R%" PRId64 " P%" PRId64
+                  " S%" PRId64 " winners %zu\n",
+          a->games, a->rock_count, a->paper_count, a->scissors_count,
+          a->winner_count);
+  fprintf(stderr, "  recomputed:  games %" PRId64 " R%" PRId64 " P%" PRId64
+                  " S%" PRId64 " winners %zu\n",
+          b->games, b->rock_count, b->paper_count, b->scissors_count,
+          b->winner_count);
+  for (size_t i = 0; i < a->winner_count || i < b->winner_count; i++)
+    fprintf(stderr, "  %zu: %s %" PRId64 " | %s %" PRId64 "\n", i,
+            i < a->winner_count ? a->winners[i].email : "-",
+            i < a->winner_count ? a->winners[i].wins : 0,
+            i < b->winner_count ? b->winners[i].email : "-",
+            i < b->winner_count ? b->winners[i].wins : 0);
+  exit(1);
+}
+
+static void refresh_and_check(struct season *s, int64_t now,
+                              const int64_t *times, size_t n)
+{
+  struct gb_leaderboard inc[GB_PERIOD_COUNT], full[GB_PERIOD_COUNT];
+  struct gb_error err = {0};
+
+  if (!gb_store_refresh_leaderboards(s->store, now, times, n, inc, &err))
+    die("refresh", &err);
+  s->commands_before_check = gb_store_thread_commands();
+  /* A game whose refresh failed counts once it is delivered again; until
+   * then only a recomputation sees it. */
+  if (s->outstanding_count > 0)
+    return;
+  if (!gb_store_recompute_leaderboards(s->store, now, full, &err))
+    die("recompute", &err);
+  for (int p = 0; p < GB_PERIOD_COUNT; p++)
+    same_or_die(&inc[p], &full[p], now);
+  s->checks++;
+}
+
+static void deliver(struct season *s, const struct gb_game *g, int64_t now,
+                    bool fail_after_store)
+{
+  struct gb_error err = {0};
+  enum gb_put_result result;
+  uint64_t before = gb_store_thread_commands(), used;
+
+  if (!gb_store_put_game(s->store, g, &result, &err))
+    die("put", &err);
+  if (result == GB_PUT_CONFLICT)
+    die("put: unexpected conflict", NULL);
+  if (fail_after_store) {
+    s->outstanding[s->outstanding_count++] = (size_t)(g - s->games);
+    s->failures++;
+    return;
+  }
+  refresh_and_check(s, now, &g->timestamp_ms, 1);
+  used = s->commands_before_check - before;
+  s->commands += used;
+  s->commands_max = used > s->commands_max ? used : s->commands_max;
+  s->delivered++;
+}
+
+static void delete_view(struct season *s)
+{
+  mongoc_collection_t *views =
+      mongoc_client_get_collection(s->client, s->database, "views");
+  bson_t filter = BSON_INITIALIZER;
+  bson_error_t error;
+
+  BSON_APPEND_UTF8(&filter, "_id", "leaderboards");
+  if (!mongoc_collection_delete_one(views, &filter, NULL, NULL, &error)) {
+    fprintf(stderr, "season: deleting the view: %s\n", error.message);
+    exit(1);
+  }
+  bson_destroy(&filter);
+  mongoc_collection_destroy(views);
+  s->rebuilds++;
+}
+
+int main(int argc, char **argv)
+{
+  struct season *s = calloc(1, sizeof(*s));
+  struct gb_error err = {0};
+  long events;
+  int64_t now;
+
+  if (argc != 5 || !s) {
+    fprintf(stderr, "usage: season <mongodb-uri> <database> <seed> "
+                    "<events>\n");
+    return 2;
+  }
+  rng_state = strtoull(argv[3], NULL, 10) * 2654435761u + 1;
+  events = strtol(argv[4], NULL, 10);
+  if (events < 1 || events > MAX_GAMES)
+    return 2;
+  s->database = argv[2];
+  gb_store_init_driver();
+  s->store = gb_store_new(argv[1], argv[2], 2, 3600, &err);
+  if (!s->store)
+    die("store", &err);
+  s->client = mongoc_client_new(argv[1]);
+  if (!s->client)
+    die("client", NULL);
+  /* 2026-03-12: the season runs across the end of March. */
+  now = gb_days_from_civil(2026, 3, 12) * GB_MS_PER_DAY;
+
+  for (long e = 0; e < events; e++) {
+    int64_t roll = random_below(100);
+
+    now += random_below(100) < 3 ? random_below(2 * GB_MS_PER_DAY)
+                                 : random_below(90 * 60 * 1000);
+    if (s->outstanding_count > 0 && random_below(2) == 0) {
+      size_t k = (size_t)random_below((int64_t)s->outstanding_count);
+      size_t game = s->outstanding[k];
+
+      s->outstanding[k] = s->outstanding[--s->outstanding_count];
+      s->redeliveries++;
+      deliver(s, &s->games[game], now, false);
+    } else if (roll < 70 || s->game_count == 0) {
+      new_game(s, now);
+      deliver(s, &s->games[s->game_count - 1], now, false);
+    } else if (roll < 82) {
+      s->redeliveries++;
+      deliver(s, &s->games[random_below((int64_t)s->game_count)], now, false);
+    } else if (roll < 90) {
+      new_game(s, now);
+      deliver(s, &s->games[s->game_count - 1], now, true);
+    } else if (roll < 98) {
+      s->reads++;
+      refresh_and_check(s, now, NULL, 0);
+    } else {
+      delete_view(s);
+      refresh_and_check(s, now, NULL, 0);
+    }
+  }
+  while (s->outstanding_count > 0) {
+    size_t game = s->outstanding[--s->outstanding_count];
+
+    s->redeliveries++;
+    deliver(s, &s->games[game], now, false);
+  }
+  refresh_and_check(s, now, NULL, 0);
+  printf("season: %zu games, %ld redeliveries, %ld failed invocations, "
+         "%ld late, %ld early, %ld reads, %ld rebuilds; %ld checks equal\n",
+         s->game_count, s->redeliveries, s->failures, s->late, s->early,
+         s->reads, s->rebuilds, s->checks);
+  printf("season: database round trips per delivery: mean %.1f, max %" PRIu64
+         "\n",
+         s->delivered ? (double)s->commands / (double)s->delivered : 0.0,
+         s->commands_max);
+  mongoc_client_destroy(s->client);
+  gb_store_destroy(s->store);
+  gb_store_cleanup_driver();
+  free(s);
+  return 0;
+}
