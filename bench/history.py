@@ -68,9 +68,13 @@ def seed(database, total, now):
             batch = []
     if batch:
         database.games.insert_many(batch, ordered=False)
-    database.ledger.insert_many(
-        [{"_id": str(h), "n": len(b["ids"]), "ids": b["ids"], "e": b["e"]}
-         for h, b in buckets.items()], ordered=False)
+    days = {}
+    for h, b in buckets.items():
+        day = dt.datetime.fromtimestamp(h / 1000, dt.timezone.utc)
+        days.setdefault(f"ledger_{day:%Y%m%d}", []).append(
+            {"_id": str(h), "n": len(b["ids"]), "ids": b["ids"], "e": b["e"]})
+    for name, docs in days.items():
+        database[name].insert_many(docs, ordered=False)
 
 
 def one_recompute_aggregation(database, now):
@@ -145,7 +149,10 @@ def main():
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--events", type=int, default=200)
     args = parser.parse_args()
-    rows = [measure(int(s), args.events) for s in args.sizes.split(",")]
+    rows = []
+    for size in args.sizes.split(","):
+        rows.append(measure(int(size), args.events))
+        print(rows[-1], flush=True)
     base = rows[0]
     print(f"\nGameCompleted per event, {args.events} events one after "
           f"another, {LIVE} games in the last 35 days\n")

@@ -22,9 +22,7 @@
 /* Attempts at replacing the view when other instances keep replacing it
  * first; past them the invocation fails and is retried later. */
 #define VIEW_ATTEMPTS 8
-/* Up to this many buckets are read one `_id` lookup each (a point read on
- * every server); more go in `$in` batches of IN_BATCH. */
-#define POINT_READS_MAX 6
+/* Tallies are read in `$in` batches of this many. */
 #define IN_BATCH 100
 #define TALLY_ID_MAX (sizeof(((struct gb_view *)0)->lineage) + 4 + GB_EMAIL_MAX)
 
@@ -57,6 +55,28 @@ static void bucket_id(char buf[24], int64_t hour_ms)
   snprintf(buf, 24, "%lld", (long long)hour_ms);
 }
 
+/* The ledger is one collection per UTC day ("ledger_20261201"): a day that
+ * no window reaches is dropped whole, and a write only ever meets that
+ * day's buckets (FerretDB scans the collection on every update). */
+#define LEDGER_NAME_MAX 32
+static void ledger_name(char buf[LEDGER_NAME_MAX], int64_t hour_ms)
+{
+  int64_t y;
+  unsigned m, d;
+
+  gb_civil_from_days(hour_ms / GB_MS_PER_DAY, &y, &m, &d);
+  snprintf(buf, LEDGER_NAME_MAX, "%s_%04lld%02u%02u", GB_STORE_LEDGER,
+           (long long)y, m, d);
+}
+
+static mongoc_collection_t *ledger_of(mongoc_database_t *db, int64_t hour_ms)
+{
+  char name[LEDGER_NAME_MAX];
+
+  ledger_name(name, hour_ms);
+  return mongoc_database_get_collection(db, name);
+}
+
 /* ================ Ledger ================ */
 
 static bool matched_one(const bson_t *reply)
@@ -73,8 +93,7 @@ bool gb_store_ledger_append(struct gb_store *store, mongoc_database_t *db,
                             const struct gb_game *g, bson_error_t *error)
 {
   int64_t hour = gb_hour_of(g->timestamp_ms);
-  mongoc_collection_t *ledger =
-      mongoc_database_get_collection(db, GB_STORE_LEDGER);
+  mongoc_collection_t *ledger = ledger_of(db, hour);
   pthread_mutex_t *lock =
       &store->ledger_lock[(uint64_t)(hour / GB_HOUR_MS) % GB_LEDGER_LOCKS];
   char key[24];
@@ -123,24 +142,33 @@ bool gb_store_ledger_append(struct gb_store *store, mongoc_database_t *db,
   return ok;
 }
 
-/* Deletes the buckets of hours before horizon_ms: no window reaches them
- * any more and their games stay in `games`. */
+/* Drops the ledger days before the one of horizon_ms: no window reaches
+ * them any more and their games stay in `games`. */
 static bool prune_ledger(mongoc_database_t *db, int64_t horizon_ms,
                          bson_error_t *error)
 {
-  mongoc_collection_t *ledger =
-      mongoc_database_get_collection(db, GB_STORE_LEDGER);
-  char key[24];
-  bson_t *filter;
-  bool ok;
+  char keep_from[LEDGER_NAME_MAX];
+  char **names;
+  bool ok = true;
 
-  /* Keys are 13-digit decimals from 2001 to 2286, so string order is
-   * time order. */
-  bucket_id(key, horizon_ms);
-  filter = BCON_NEW("_id", "{", "$lt", BCON_UTF8(key), "}");
-  ok = mongoc_collection_delete_many(ledger, filter, NULL, NULL, error);
-  bson_destroy(filter);
-  mongoc_collection_destroy(ledger);
+  ledger_name(keep_from, horizon_ms);
+  names = mongoc_database_get_collection_names_with_opts(db, NULL, error);
+  if (!names)
+    return false;
+  for (char **n = names; ok && *n; n++) {
+    /* Same-length names sort by date. */
+    if (strncmp(*n, GB_STORE_LEDGER "_", sizeof(GB_STORE_LEDGER)) == 0 &&
+        strlen(*n) == strlen(keep_from) && strcmp(*n, keep_from) < 0) {
+      mongoc_collection_t *day = mongoc_database_get_collection(db, *n);
+
+      ok = mongoc_collection_drop(day, error);
+      /* 26: dropped meanwhile by another instance. */
+      if (!ok && error->code == 26)
+        ok = true;
+      mongoc_collection_destroy(day);
+    }
+  }
+  bson_strfreev(names);
   return ok;
 }
 
@@ -240,9 +268,11 @@ static struct gb_bucket *bucket_for(struct gb_bucket *buckets, size_t count,
   return NULL;
 }
 
+/* Reads the ledger documents filter selects into the matching buckets;
+ * documents of other hours are skipped only when whole_day is set. */
 static bool read_bucket_docs(mongoc_collection_t *ledger, bson_t *filter,
-                             struct gb_bucket *buckets, size_t count,
-                             bson_error_t *error)
+                             bool whole_day, struct gb_bucket *buckets,
+                             size_t count, bson_error_t *error)
 {
   mongoc_cursor_t *cursor =
       mongoc_collection_find_with_opts(ledger, filter, NULL, NULL);
@@ -260,6 +290,8 @@ static bool read_bucket_docs(mongoc_collection_t *ledger, bson_t *filter,
 
       if (*key && *end == '\0')
         bucket = bucket_for(buckets, count, (int64_t)hour);
+      if (!bucket && whole_day && *key && *end == '\0')
+        continue;
     }
     if (!bucket || bucket->count > 0 || !bucket_from_bson(doc, bucket))
       ok = gb_store_bad_reply(error, "ledger bucket");
@@ -270,48 +302,38 @@ static bool read_bucket_docs(mongoc_collection_t *ledger, bson_t *filter,
   return ok;
 }
 
-/* The buckets of the given hours (ascending), empty where none is stored. */
+/* The buckets of the given hours (ascending), empty where none is stored:
+ * a point read for a day's only hour, the day's whole collection (at most
+ * 24 buckets) for several. */
 static bool read_buckets(mongoc_database_t *db, const int64_t *hours,
                          size_t count, struct gb_bucket *buckets,
                          bson_error_t *error)
 {
-  mongoc_collection_t *ledger =
-      mongoc_database_get_collection(db, GB_STORE_LEDGER);
   bool ok = true;
   char key[24];
 
   for (size_t i = 0; i < count; i++)
     buckets[i].hour_ms = hours[i];
-  if (count <= POINT_READS_MAX) {
-    for (size_t i = 0; ok && i < count; i++) {
-      bson_t *filter;
+  for (size_t from = 0; ok && from < count;) {
+    int64_t day = hours[from] / GB_MS_PER_DAY;
+    mongoc_collection_t *ledger = ledger_of(db, hours[from]);
+    size_t to = from + 1;
+    bson_t *filter;
 
-      bucket_id(key, hours[i]);
+    while (to < count && hours[to] / GB_MS_PER_DAY == day)
+      to++;
+    if (to - from == 1) {
+      bucket_id(key, hours[from]);
       filter = BCON_NEW("_id", BCON_UTF8(key));
-      ok = read_bucket_docs(ledger, filter, buckets, count, error);
-      bson_destroy(filter);
+    } else {
+      filter = bson_new();
     }
-  } else {
-    for (size_t from = 0; ok && from < count; from += IN_BATCH) {
-      bson_t *filter = bson_new(), in, ids;
-
-      bson_append_document_begin(filter, "_id", -1, &in);
-      bson_append_array_begin(&in, "$in", -1, &ids);
-      for (size_t i = from; i < count && i < from + IN_BATCH; i++) {
-        char index[16];
-        const char *k;
-
-        bson_uint32_to_string((uint32_t)(i - from), &k, index, sizeof(index));
-        bucket_id(key, hours[i]);
-        BSON_APPEND_UTF8(&ids, k, key);
-      }
-      bson_append_array_end(&in, &ids);
-      bson_append_document_end(filter, &in);
-      ok = read_bucket_docs(ledger, filter, buckets, count, error);
-      bson_destroy(filter);
-    }
+    ok = read_bucket_docs(ledger, filter, to - from > 1, buckets, count,
+                          error);
+    bson_destroy(filter);
+    mongoc_collection_destroy(ledger);
+    from = to;
   }
-  mongoc_collection_destroy(ledger);
   return ok;
 }
 
