@@ -12,6 +12,7 @@ medians and 90th percentiles in milliseconds, and the ratios."""
 import argparse
 import http.client
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -74,7 +75,7 @@ def baseline():
 def summary(values):
     values = sorted(values)
     return (f"median {statistics.median(values):6.2f} ms  "
-            f"p90 {values[int(len(values) * 0.9) - 1]:6.2f} ms")
+            f"p90 {values[math.ceil(len(values) * 0.9) - 1]:6.2f} ms")
 
 
 def main():

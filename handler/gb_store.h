@@ -15,7 +15,8 @@
  *              expiresAt: date}
  *   rejected  {_id: "<kind>:<event id>", kind, reason, field, eventId,
  *              gameId, raw, firstSeenAt, lastSeenAt, deliveries}
- *   ledger    {_id: "<hour, Unix ms>", n, ids: [game Id], e: [{i: Id,
+ *   ledger_YYYYMMDD (one per UTC day)
+ *             {_id: "<hour, Unix ms>", n, ids: [game Id], e: [{i: Id,
  *              w: WinnerEmail, t: Timestamp, r, p, s}]}: each stored game
  *              once, in its UTC hour's bucket (gb_window.h)
  *   views     {_id: "leaderboards", l: lineage, v: version, end,
