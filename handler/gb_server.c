@@ -68,23 +68,48 @@ static void fn_ready(const struct gb_app *app, const struct gb_request *req,
 
 /* ================ Request and response ================ */
 
+/* The status line and headers of every reply; Content-Length last. */
+#define REPLY_HEAD "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n" \
+                   "Cache-Control: no-store\r\nContent-Length: %zu\r\n\r\n"
+
 static void send_reply(struct mg_connection *conn, const struct gb_reply *r,
                        bool close_connection)
 {
   char *text = r->body ? gb_json_print(r->body) : NULL;
   const char *body = text ? text : "{}";
   size_t len = strlen(body);
-  char length[32];
+  char length[32], head[256];
+  char *whole;
+  int head_len;
 
-  snprintf(length, sizeof(length), "%zu", len);
-  mg_response_header_start(conn, r->status);
-  mg_response_header_add(conn, "Content-Type", "application/json", -1);
-  mg_response_header_add(conn, "Content-Length", length, -1);
-  mg_response_header_add(conn, "Cache-Control", "no-store", -1);
-  if (close_connection)
+  if (close_connection) {
+    /* civetweb closes the connection only when it sees this header go
+     * through its own header calls. */
+    snprintf(length, sizeof(length), "%zu", len);
+    mg_response_header_start(conn, r->status);
+    mg_response_header_add(conn, "Content-Type", "application/json", -1);
+    mg_response_header_add(conn, "Content-Length", length, -1);
+    mg_response_header_add(conn, "Cache-Control", "no-store", -1);
     mg_response_header_add(conn, "Connection", "close", -1);
-  mg_response_header_send(conn);
-  mg_write(conn, body, len);
+    mg_response_header_send(conn);
+    mg_write(conn, body, len);
+    cJSON_free(text);
+    return;
+  }
+  /* One write, so one TCP segment for a small reply: civetweb's header
+   * calls send each line on its own (with tcp_nodelay, a segment each). */
+  head_len = snprintf(head, sizeof(head), REPLY_HEAD, r->status,
+                      mg_get_response_code_text(conn, r->status), len);
+  whole = head_len > 0 ? malloc((size_t)head_len + len) : NULL;
+  if (whole) {
+    memcpy(whole, head, (size_t)head_len);
+    memcpy(whole + head_len, body, len);
+    mg_write(conn, whole, (size_t)head_len + len);
+    free(whole);
+  } else {
+    mg_write(conn, head, head_len > 0 ? (size_t)head_len : 0);
+    mg_write(conn, body, len);
+  }
   cJSON_free(text);
 }
 
