@@ -4,31 +4,28 @@ in one run, on FerretDB.
     .venv/bin/python bench/gamecompleted.py [--events 300]
                                             [--concurrency 1,4,16]
 
-For each concurrency level, on a fresh database each: the handler
-(`GB_HANDLER`, an optimized build is best: build-rel/gridboard-handler)
-serves `--events` GameCompleted invocations (new games, real envelopes as
-the Functions host sends them) from that many keep-alive clients; then
+For each concurrency level, on a fresh database each: wrk (bench/invoke.lua,
+as bench/throughput.py drives it) keeps that many keep-alive connections
+busy until `--events` GameCompleted invocations are answered of new games (real
+envelopes as the Functions host sends them) against the handler
+(`GB_HANDLER`, an optimized build is best: build-rel/gridboard-handler); then
 bench/store_loop.c issues the same database work straight through the
 handler's store module from as many threads, without HTTP, envelopes or
 JSON: the limit. Both after 20 warm-up events. Reports events per second,
 p50 and p99 latency, and handler/limit."""
 
 import argparse
-import datetime as dt
-import http.client
 import os
 import re
-import statistics
 import subprocess
 import sys
-import threading
 import time
-import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests",
                                 "integration"))
-from support import (HANDLER, FerretDB, Handler, envelope_for,  # noqa: E402
-                     event_grid_event, game)
+from support import HANDLER, FerretDB  # noqa: E402
+
+import throughput  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
 
@@ -50,40 +47,24 @@ def build_store_loop():
     return out
 
 
-def drive_handler(handler, events, concurrency):
-    latencies, lock = [], threading.Lock()
-    remaining = [events]
-
-    def client():
-        conn = http.client.HTTPConnection("127.0.0.1", handler.port,
-                                          timeout=60)
-        while True:
-            with lock:
-                if remaining[0] == 0:
-                    break
-                remaining[0] -= 1
-            body = envelope_for(event_grid_event(game(
-                ago=dt.timedelta(seconds=1),
-                winner=f"player{uuid.uuid4().int % 200}@example.com")))
-            t0 = time.perf_counter()
-            status, _ = handler.invoke("GameCompleted", body, conn=conn)
-            elapsed = time.perf_counter() - t0
-            assert status == 200
-            with lock:
-                latencies.append(elapsed * 1000)
-        conn.close()
-
-    t0 = time.perf_counter()
-    threads = [threading.Thread(target=client) for _ in range(concurrency)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    seconds = time.perf_counter() - t0
-    latencies.sort()
-    return {"per_second": events / seconds,
-            "p50": statistics.median(latencies),
-            "p99": latencies[int(0.99 * (len(latencies) - 1))]}
+def drive_handler(server, database, events, concurrency):
+    handler = throughput.gridboard(server, database)
+    handler.env["GRIDBOARD_THREADS"] = str(max(8, concurrency))
+    handler.start()
+    try:
+        throughput.wrk(handler, "GameCompleted",
+                       throughput.game_completed_template(), 1, count=20)
+        # As many games as the limit loop stores: each costs more as its
+        # hour's bucket fills, so equal counts make equal work.
+        t0 = time.perf_counter()
+        r = throughput.wrk(handler, "GameCompleted",
+                           throughput.game_completed_template(), concurrency,
+                           count=events)
+        seconds = time.perf_counter() - t0 - 0.2  # wrk's wait after the last
+    finally:
+        handler.stop()
+    return {"per_second": events / seconds, "p50": r["p50_us"] / 1000,
+            "p99": r["p99_us"] / 1000}
 
 
 def drive_limit(loop, uri, database, events, concurrency):
@@ -98,7 +79,8 @@ def drive_limit(loop, uri, database, events, concurrency):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--events", type=int, default=300)
+    parser.add_argument("--events", type=int, default=400,
+                        help="games stored per level, by each side")
     parser.add_argument("--concurrency", default="1,4,16")
     args = parser.parse_args()
     loop = build_store_loop()
@@ -108,21 +90,14 @@ def main():
     try:
         for c in map(int, args.concurrency.split(",")):
             database = f"gc{c}"
-            handler = Handler({"COSMOS_CONNECTION_STRING":
-                               server.handler_uri(),
-                               "COSMOS_DATABASE": database,
-                               "GRIDBOARD_THREADS": str(max(8, c))}).start()
-            try:
-                drive_handler(handler, 20, 1)
-                mine = drive_handler(handler, args.events, c)
-            finally:
-                handler.stop()
+            mine = drive_handler(server, database, args.events, c)
             limit = drive_limit(loop, server.uri + "?retryWrites=false",
                                 database + "limit", args.events, c)
             rows.append((c, mine, limit))
     finally:
         server.stop()
-    print(f"\nGameCompleted, {args.events} new games per level, FerretDB\n")
+    print(f"\nGameCompleted on FerretDB, {args.events} new games per level "
+          "and side (the handler driven by wrk)\n")
     print("| clients | handler events/s | p50 ms | p99 ms | limit events/s "
           "| limit p50 ms | limit p99 ms | handler / limit |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
