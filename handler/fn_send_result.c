@@ -134,9 +134,11 @@ static bool publish(const struct gb_app *app, const struct games *games,
   char **texts = calloc(games->count, sizeof(*texts));
   size_t *lens = calloc(games->count, sizeof(*lens));
   struct gb_batch *batches = calloc(games->count, sizeof(*batches));
+  /* Each event's id, read from the event built (a UUIDv5: a SHA-1). */
+  char(*ids)[37] = calloc(games->count, sizeof(*ids));
   char *body = NULL;
   size_t i, b, nbatches = 0;
-  bool ok = texts && lens && batches;
+  bool ok = texts && lens && batches && ids;
 
   if (!ok)
     gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
@@ -144,7 +146,11 @@ static bool publish(const struct gb_app *app, const struct games *games,
     cJSON *event = gb_game_event_build(&games->list[i],
                                        gb_publisher_schema(pub),
                                        gb_publisher_source(pub));
-    texts[i] = event ? gb_json_print(event) : NULL;
+    const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(event, "id"));
+
+    texts[i] = event && id ? gb_json_print(event) : NULL;
+    if (id)
+      snprintf(ids[i], sizeof(ids[i]), "%s", id);
     cJSON_Delete(event);
     if (!texts[i])
       ok = gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
@@ -178,17 +184,15 @@ static bool publish(const struct gb_app *app, const struct games *games,
     free(body);
     body = NULL;
     for (i = batches[b].first; ok && i < batches[b].first + batches[b].count;
-         i++) {
-      char id[37];
-      gb_game_event_id(&games->list[i], id);
-      cJSON_AddItemToArray(outcome->published, cJSON_CreateString(id));
-    }
+         i++)
+      cJSON_AddItemToArray(outcome->published, cJSON_CreateString(ids[i]));
   }
   for (i = 0; texts && i < games->count; i++)
     cJSON_free(texts[i]);
   free(texts);
   free(lens);
   free(batches);
+  free(ids);
   return ok;
 }
 
