@@ -252,6 +252,15 @@ send:
   return reply.status;
 }
 
+/* Every request is answered from here, before civetweb's own handler
+ * lookup: the callback is in place before mg_start2 listens, whereas a
+ * handler registered after it would leave a moment in which civetweb
+ * answers 404 itself. */
+static int on_begin_request(struct mg_connection *conn)
+{
+  return on_request(conn, mg_get_user_data(mg_get_context(conn)));
+}
+
 static int on_log_message(const struct mg_connection *conn,
                           const char *message)
 {
@@ -291,6 +300,7 @@ struct gb_server *gb_server_start(const struct gb_app *app,
   snprintf(timeout, sizeof(timeout), "%ld", cfg->request_timeout_ms);
 
   memset(&callbacks, 0, sizeof(callbacks));
+  callbacks.begin_request = on_begin_request;
   callbacks.log_message = on_log_message;
   memset(&init, 0, sizeof(init));
   init.callbacks = &callbacks;
@@ -309,7 +319,6 @@ struct gb_server *gb_server_start(const struct gb_app *app,
     free(server);
     return NULL;
   }
-  mg_set_request_handler(server->ctx, "/", on_request, server);
   return server;
 }
 
