@@ -97,27 +97,24 @@ bool gb_store_ledger_append(struct gb_store *store, mongoc_database_t *db,
   pthread_mutex_t *lock =
       &store->ledger_lock[(uint64_t)(hour / GB_HOUR_MS) % GB_LEDGER_LOCKS];
   char key[24];
-  bson_t *filter, *update, *created, reply;
+  bson_t *entry, *filter, *update, *created, reply;
   bool ok, appended = false;
 
   bucket_id(key, hour);
+  entry = BCON_NEW("i", BCON_UTF8(g->id), "w", BCON_UTF8(g->winner_email),
+                   "t", BCON_DATE_TIME(g->timestamp_ms), "r",
+                   BCON_INT32(g->rock_count), "p", BCON_INT32(g->paper_count),
+                   "s", BCON_INT32(g->scissors_count));
   /* The Id check and the append are one single-document write: a
    * redelivery matches nothing and appends nothing. */
   filter = BCON_NEW("_id", BCON_UTF8(key), "ids", "{", "$ne",
                     BCON_UTF8(g->id), "}");
-  update = BCON_NEW("$push", "{", "ids", BCON_UTF8(g->id), "e", "{", "i",
-                    BCON_UTF8(g->id), "w", BCON_UTF8(g->winner_email), "t",
-                    BCON_DATE_TIME(g->timestamp_ms), "r",
-                    BCON_INT32(g->rock_count), "p", BCON_INT32(g->paper_count),
-                    "s", BCON_INT32(g->scissors_count), "}", "}", "$inc", "{",
-                    "n", BCON_INT32(1), "}");
+  update = BCON_NEW("$push", "{", "ids", BCON_UTF8(g->id), "e",
+                    BCON_DOCUMENT(entry), "}", "$inc", "{", "n", BCON_INT32(1),
+                    "}");
   created = BCON_NEW("_id", BCON_UTF8(key), "n", BCON_INT32(1), "ids", "[",
-                     BCON_UTF8(g->id), "]", "e", "[", "{", "i",
-                     BCON_UTF8(g->id), "w", BCON_UTF8(g->winner_email), "t",
-                     BCON_DATE_TIME(g->timestamp_ms), "r",
-                     BCON_INT32(g->rock_count), "p",
-                     BCON_INT32(g->paper_count), "s",
-                     BCON_INT32(g->scissors_count), "}", "]");
+                     BCON_UTF8(g->id), "]", "e", "[", BCON_DOCUMENT(entry),
+                     "]");
   pthread_mutex_lock(lock);
   ok = mongoc_collection_update_one(ledger, filter, update, NULL, &reply,
                                     error);
@@ -138,6 +135,7 @@ bool gb_store_ledger_append(struct gb_store *store, mongoc_database_t *db,
   bson_destroy(created);
   bson_destroy(update);
   bson_destroy(filter);
+  bson_destroy(entry);
   mongoc_collection_destroy(ledger);
   return ok;
 }
@@ -610,13 +608,19 @@ static bson_t *tally_filter(const char *lineage, int64_t version,
                   "}");
 }
 
-static bson_t *tally_set(const char *lineage, int64_t version,
-                         const struct tally *t)
+/* The fields of a tally at a version, without its _id. */
+static bson_t *tally_fields(const char *lineage, int64_t version,
+                            const struct tally *t)
 {
-  return BCON_NEW("$set", "{", "l", BCON_UTF8(lineage), "p",
+  return BCON_NEW("l", BCON_UTF8(lineage), "p",
                   BCON_UTF8(gb_period_name(t->period)), "w",
                   BCON_UTF8(t->winner), "n", BCON_INT64(t->wins), "v",
-                  BCON_INT64(version), "}");
+                  BCON_INT64(version));
+}
+
+static bson_t *tally_set(const bson_t *fields)
+{
+  return BCON_NEW("$set", BCON_DOCUMENT(fields));
 }
 
 /* One tally, alone: update; else create; a creation that meets an existing
@@ -627,7 +631,8 @@ static bool write_tally(mongoc_collection_t *tallies, const char *lineage,
                         bson_error_t *error)
 {
   bson_t *filter = tally_filter(lineage, version, t);
-  bson_t *set = tally_set(lineage, version, t);
+  bson_t *fields = tally_fields(lineage, version, t);
+  bson_t *set = tally_set(fields);
   char id[TALLY_ID_MAX];
   bson_t *doc, reply;
   bool ok, done;
@@ -637,10 +642,8 @@ static bool write_tally(mongoc_collection_t *tallies, const char *lineage,
   bson_destroy(&reply);
   if (ok && !done) {
     tally_id(id, sizeof(id), lineage, t->period, t->winner);
-    doc = BCON_NEW("_id", BCON_UTF8(id), "l", BCON_UTF8(lineage), "p",
-                   BCON_UTF8(gb_period_name(t->period)), "w",
-                   BCON_UTF8(t->winner), "n", BCON_INT64(t->wins), "v",
-                   BCON_INT64(version));
+    doc = BCON_NEW("_id", BCON_UTF8(id));
+    bson_concat(doc, fields);
     ok = mongoc_collection_insert_one(tallies, doc, NULL, NULL, error);
     if (!ok && gb_db_classify(error->domain, error->code) ==
                    GB_DB_FAULT_DUPLICATE_KEY)
@@ -649,6 +652,7 @@ static bool write_tally(mongoc_collection_t *tallies, const char *lineage,
     bson_destroy(doc);
   }
   bson_destroy(set);
+  bson_destroy(fields);
   bson_destroy(filter);
   return ok;
 }
@@ -665,32 +669,32 @@ static bool write_tallies(mongoc_database_t *db, const char *lineage,
       mongoc_database_get_collection(db, GB_STORE_TALLIES);
   bson_t *bulk_opts = BCON_NEW("ordered", BCON_BOOL(false));
   mongoc_bulk_operation_t *bulk = NULL;
-  bson_t reply = BSON_INITIALIZER;
+  bson_t reply;
   bson_iter_t it;
-  bool ok = true, all = false;
+  bool ok = true, all;
 
   if (values->count == 0)
     goto done;
   bulk = mongoc_collection_create_bulk_operation_with_opts(tallies, bulk_opts);
   for (size_t i = 0; ok && i < values->count; i++) {
     bson_t *filter = tally_filter(lineage, version, &values->items[i]);
-    bson_t *set = tally_set(lineage, version, &values->items[i]);
+    bson_t *fields = tally_fields(lineage, version, &values->items[i]);
+    bson_t *set = tally_set(fields);
 
     ok = mongoc_bulk_operation_update_one_with_opts(bulk, filter, set, NULL,
                                                     error);
     bson_destroy(set);
+    bson_destroy(fields);
     bson_destroy(filter);
   }
-  bson_destroy(&reply);
-  if (ok)
-    ok = mongoc_bulk_operation_execute(bulk, &reply, error) != 0;
-  else
-    bson_init(&reply);
+  if (!ok)
+    goto done;
+  ok = mongoc_bulk_operation_execute(bulk, &reply, error) != 0;
   all = ok && bson_iter_init_find(&it, &reply, "nMatched") &&
         bson_iter_as_int64(&it) == (int64_t)values->count;
+  bson_destroy(&reply);
   for (size_t i = 0; ok && !all && i < values->count; i++)
     ok = write_tally(tallies, lineage, version, &values->items[i], error);
-  bson_destroy(&reply);
 
 done:
   mongoc_bulk_operation_destroy(bulk);

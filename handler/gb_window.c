@@ -26,7 +26,7 @@ void gb_view_cleanup(struct gb_view *view)
 {
   free(view->cursors);
   view->cursors = NULL;
-  view->cursor_count = 0;
+  view->cursor_count = view->cursor_cap = 0;
 }
 
 bool gb_view_add_cursor(struct gb_view *view, int64_t hour_ms,
@@ -37,11 +37,15 @@ bool gb_view_add_cursor(struct gb_view *view, int64_t hour_ms,
   if (applied < 0 || (view->cursor_count > 0 &&
                       view->cursors[view->cursor_count - 1].hour_ms >= hour_ms))
     return false;
-  /* Grown one at a time: views hold at most a few hundred cursors. */
-  grown = realloc(view->cursors, (view->cursor_count + 1) * sizeof(*grown));
-  if (!grown)
-    return false;
-  view->cursors = grown;
+  if (view->cursor_count == view->cursor_cap) {
+    size_t cap = view->cursor_cap ? view->cursor_cap * 2 : 64;
+
+    grown = realloc(view->cursors, cap * sizeof(*grown));
+    if (!grown)
+      return false;
+    view->cursors = grown;
+    view->cursor_cap = cap;
+  }
   view->cursors[view->cursor_count].hour_ms = hour_ms;
   view->cursors[view->cursor_count++].applied = applied;
   return true;

@@ -64,7 +64,7 @@ struct gb_view {
   int64_t version;  /* 0: not stored yet */
   int64_t end_ms;
   struct gb_period_sums periods[GB_PERIOD_COUNT];
-  size_t cursor_count;
+  size_t cursor_count, cursor_cap;
   struct gb_cursor *cursors; /* owned, ascending hour_ms */
 };
 
