@@ -93,10 +93,9 @@ static bool count_game(const struct gb_app *app, struct gb_invocation *inv,
     return reject(app, inv, event_value, "conflict", event->id, game.id,
                   &invalid, err);
   }
-  /* A duplicate refreshes too: its first delivery may have stored the game
-   * and then failed before the leaderboards were written. */
-  if (!gb_store_refresh_leaderboards(app->store, now, &game.timestamp_ms, 1,
-                                     NULL, err))
+  /* A duplicate waits too: its first delivery may have stored the game
+   * and failed before a refresh took it in. */
+  if (!gb_store_sync(app->store, err))
     return false;
   gb_invocation_log(inv, "GameCompleted invocation=%s event=%s game=%s "
                          "outcome=%s db_commands=%llu",

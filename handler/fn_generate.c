@@ -73,13 +73,10 @@ static bool generate(const struct gb_app *app, long count, long *stored,
 {
   int64_t now = gb_time_now_ms();
   long players = count / 10 > 0 ? count / 10 : 1, i;
-  int64_t *times = malloc((size_t)(count > 0 ? count : 1) * sizeof(*times));
   size_t put = 0;
   bool ok = true;
 
   *stored = 0;
-  if (!times)
-    return gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
   for (i = 0; ok && i < count; i++) {
     struct gb_game game;
     enum gb_put_result result;
@@ -88,16 +85,15 @@ static bool generate(const struct gb_app *app, long count, long *stored,
       ok = gb_error_set(err, GB_ERR_INTERNAL, 0, "", "no randomness");
     else if ((ok = gb_store_put_game(app->store, &game, &result, err))) {
       *stored += result == GB_PUT_STORED;
-      times[put++] = game.timestamp_ms;
+      put++;
     }
   }
   /* Also after a failure: the games stored so far are counted now rather
-   * than at the next game of their hours. */
+   * than at the next refresh. */
   if (put > 0 && !gb_store_refresh_leaderboards(
-                     app->store, gb_time_now_ms(), times, put, NULL,
+                     app->store, gb_time_now_ms(), NULL,
                      ok ? err : &(struct gb_error){0}))
     ok = false;
-  free(times);
   return ok;
 }
 

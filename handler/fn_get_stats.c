@@ -22,7 +22,7 @@ static bool leaderboard(const struct gb_app *app, enum gb_period period,
     return false;
   if (found)
     return true;
-  if (!gb_store_refresh_leaderboards(app->store, now, NULL, 0, boards, err))
+  if (!gb_store_refresh_leaderboards(app->store, now, boards, err))
     return false;
   *board = boards[period];
   *recomputed = true;

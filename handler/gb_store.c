@@ -14,8 +14,7 @@
 #include "gb_text.h"
 #include "gb_time.h"
 
-#define GAMES "games"
-#define STATS "stats"
+#define GAMES GB_STORE_GAMES
 #define REJECTED "rejected"
 
 /* Throttled (16500) operations are retried in place this often, waiting the
@@ -69,11 +68,9 @@ struct gb_store *gb_store_new(const char *connection_string,
   }
   pthread_mutex_init(&store->setup_lock, NULL);
   pthread_mutex_init(&store->clock_lock, NULL);
-  pthread_mutex_init(&store->views_lock, NULL);
-  pthread_mutex_init(&store->dirty_lock, NULL);
-  for (int i = 0; i < GB_LEDGER_LOCKS; i++)
-    pthread_mutex_init(&store->ledger_lock[i], NULL);
+  pthread_mutex_init(&store->board_lock, NULL);
   store->ttl_seconds = ttl_seconds;
+  store->refresh_interval_ms = GB_STORE_REFRESH_INTERVAL_MS;
   store->uri = mongoc_uri_new_with_error(connection_string, &error);
   if (!store->uri) {
     /* mongoc's message can quote parts of the string, which may hold the
@@ -129,11 +126,7 @@ void gb_store_destroy(struct gb_store *store)
   free(store->database);
   pthread_mutex_destroy(&store->setup_lock);
   pthread_mutex_destroy(&store->clock_lock);
-  pthread_mutex_destroy(&store->views_lock);
-  pthread_mutex_destroy(&store->dirty_lock);
-  free(store->dirty_hours);
-  for (int i = 0; i < GB_LEDGER_LOCKS; i++)
-    pthread_mutex_destroy(&store->ledger_lock[i]);
+  pthread_mutex_destroy(&store->board_lock);
   free(store);
 }
 
@@ -168,6 +161,10 @@ static bool fail_from_driver(struct gb_error *err, const char *what,
   enum gb_error_kind kind = fault == GB_DB_FAULT_PERMANENT ? GB_ERR_DATABASE
                                                            : GB_ERR_UNAVAILABLE;
 
+  if (error->domain == GB_STORE_ERROR_DOMAIN)
+    kind = error->code == GB_STORE_OUT_OF_MEMORY ? GB_ERR_INTERNAL
+                                                 : GB_ERR_UNAVAILABLE;
+
   return gb_error_set(err, kind, (int)error->code, "", "%s: %s", what,
                       error->message);
 }
@@ -184,56 +181,37 @@ static bool create_index(mongoc_database_t *db, const char *collection,
   return ok;
 }
 
-/* The stats documents expire on their own where the server can do it: a
- * TTL index on expiresAt (Cosmos DB with EnableTtlOnCustomPath), else on
- * Cosmos DB's _ts. FerretDB has neither (error 238), so readers also check
- * expiresAt themselves. */
-static void ensure_stats_ttl(mongoc_database_t *db, long ttl_seconds)
-{
-  bson_t *custom = BCON_NEW("key", "{", "expiresAt", BCON_INT32(1), "}",
-                            "name", BCON_UTF8("expiresAt_ttl"),
-                            "expireAfterSeconds", BCON_INT32(0));
-  bson_t *system = BCON_NEW("key", "{", "_ts", BCON_INT32(1), "}", "name",
-                            BCON_UTF8("_ts_ttl"), "expireAfterSeconds",
-                            BCON_INT32((int32_t)ttl_seconds));
-  bson_error_t error;
-
-  if (create_index(db, STATS, custom, &error))
-    gb_log_info("stats expire through a TTL index on expiresAt");
-  else if (create_index(db, STATS, system, &error))
-    gb_log_info("stats expire through a TTL index on _ts");
-  else
-    gb_log_info("the database has no TTL index for stats (code %u); "
-                "expiry is enforced by gridboard",
-                error.code);
-  bson_destroy(custom);
-  bson_destroy(system);
-}
-
 static bool ensure_indexes(struct gb_store *store, mongoc_database_t *db,
                            bson_error_t *error)
 {
-  bson_t *by_time, *ranking;
   bool ok = true;
 
   pthread_mutex_lock(&store->setup_lock);
   if (!store->indexes_ready) {
-    /* A recomputation filters games on Timestamp. */
-    by_time = BCON_NEW("key", "{", "Timestamp", BCON_INT32(1), "}", "name",
-                       BCON_UTF8("Timestamp_1"));
-    /* The top winners are read sorted on exactly these paths (a sort
-     * needs a matching compound index on Cosmos DB). */
-    ranking = BCON_NEW("key", "{", "l", BCON_INT32(1), "p", BCON_INT32(1),
-                       "n", BCON_INT32(-1), "w", BCON_INT32(1), "}", "name",
-                       BCON_UTF8("ranking"));
-    ok = create_index(db, GAMES, by_time, error) &&
-         create_index(db, GB_STORE_TALLIES, ranking, error);
-    bson_destroy(by_time);
-    bson_destroy(ranking);
-    if (ok) {
-      ensure_stats_ttl(db, store->ttl_seconds);
-      store->indexes_ready = true;
+    /* A refresh reads the pending games (k == 0) and the games under the
+     * window edges (Timestamp ranges); the top winners of each period are
+     * read sorted on exactly these paths (a sort needs a matching compound
+     * index on Cosmos DB). */
+    bson_t *keys[] = {
+        BCON_NEW("key", "{", "Timestamp", BCON_INT32(1), "}", "name",
+                 BCON_UTF8("Timestamp_1")),
+        BCON_NEW("key", "{", "k", BCON_INT32(1), "}", "name",
+                 BCON_UTF8("k_1")),
+        BCON_NEW("key", "{", "l", BCON_INT32(1), "n0", BCON_INT32(-1), "w",
+                 BCON_INT32(1), "}", "name", BCON_UTF8("ranking_daily")),
+        BCON_NEW("key", "{", "l", BCON_INT32(1), "n1", BCON_INT32(-1), "w",
+                 BCON_INT32(1), "}", "name", BCON_UTF8("ranking_weekly")),
+        BCON_NEW("key", "{", "l", BCON_INT32(1), "n2", BCON_INT32(-1), "w",
+                 BCON_INT32(1), "}", "name", BCON_UTF8("ranking_monthly"))};
+    const char *collection[] = {GAMES, GAMES, GB_STORE_TALLIES,
+                                GB_STORE_TALLIES, GB_STORE_TALLIES};
+
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+      if (ok)
+        ok = create_index(db, collection[i], keys[i], error);
+      bson_destroy(keys[i]);
     }
+    store->indexes_ready = ok;
   }
   pthread_mutex_unlock(&store->setup_lock);
   return ok;
@@ -361,7 +339,7 @@ static bool put_game_op(mongoc_database_t *db, void *vctx,
       BCON_INT32(g->paper_count), "ScissorsCount",
       BCON_INT32(g->scissors_count), "Timestamp",
       BCON_DATE_TIME(g->timestamp_ms), "storedAt",
-      BCON_DATE_TIME(gb_time_now_ms()));
+      BCON_DATE_TIME(gb_time_now_ms()), "k", BCON_INT64(0));
   struct gb_game stored;
   bool ok, found;
 
@@ -382,10 +360,6 @@ static bool put_game_op(mongoc_database_t *db, void *vctx,
                                              : GB_PUT_CONFLICT;
     }
   }
-  /* Also on a duplicate: its first delivery may have stored the game and
-   * failed before appending it. */
-  if (ok && ctx->result != GB_PUT_CONFLICT)
-    ok = gb_store_ledger_append(ctx->store, db, g, error);
   bson_destroy(doc);
   mongoc_collection_destroy(games);
   return ok;
@@ -527,75 +501,6 @@ static bool aggregate_totals(mongoc_collection_t *games,
                        error);
 }
 
-static void append_leaderboard(bson_t *set, const struct gb_leaderboard *lb)
-{
-  static const char *const move_names[] = {"Rock", "Paper", "Scissors"};
-  const int64_t move_counts[] = {lb->rock_count, lb->paper_count,
-                                 lb->scissors_count};
-  bson_t array, item;
-  char key[16];
-  const char *k;
-  size_t i;
-
-  BSON_APPEND_UTF8(set, "period", gb_period_name(lb->period));
-  bson_append_array_begin(set, "winners", -1, &array);
-  for (i = 0; i < lb->winner_count; i++) {
-    bson_uint32_to_string((uint32_t)i, &k, key, sizeof(key));
-    bson_append_document_begin(&array, k, -1, &item);
-    BSON_APPEND_UTF8(&item, "winnerEmail", lb->winners[i].email);
-    BSON_APPEND_INT64(&item, "wins", lb->winners[i].wins);
-    bson_append_document_end(&array, &item);
-  }
-  bson_append_array_end(set, &array);
-  bson_append_array_begin(set, "moves", -1, &array);
-  for (i = 0; i < 3; i++) {
-    bson_uint32_to_string((uint32_t)i, &k, key, sizeof(key));
-    bson_append_document_begin(&array, k, -1, &item);
-    BSON_APPEND_UTF8(&item, "move", move_names[i]);
-    BSON_APPEND_INT64(&item, "count", move_counts[i]);
-    bson_append_document_end(&array, &item);
-  }
-  bson_append_array_end(set, &array);
-  BSON_APPEND_INT64(set, "games", lb->games);
-  BSON_APPEND_DATE_TIME(set, "windowStart", lb->window_start_ms);
-  BSON_APPEND_DATE_TIME(set, "windowEnd", lb->window_end_ms);
-}
-
-/* Saves lb unless the stored one was computed from a later start
- * (computedAtMicros): the filter then matches nothing, the upsert's insert
- * hits the existing _id (11000), and the write is re-issued once without
- * upsert, which matches nothing either: the newer leaderboard stays. */
-bool gb_store_save_leaderboard(mongoc_collection_t *stats,
-                               const struct gb_leaderboard *lb,
-                               int64_t started_us, int64_t expires_ms,
-                               bson_error_t *error)
-{
-  bson_t *filter = BCON_NEW("_id", BCON_UTF8(gb_period_name(lb->period)),
-                            "computedAtMicros", "{", "$lt",
-                            BCON_INT64(started_us), "}");
-  bson_t update = BSON_INITIALIZER, set;
-  bson_t *upsert = BCON_NEW("upsert", BCON_BOOL(true));
-  bool ok;
-
-  bson_append_document_begin(&update, "$set", -1, &set);
-  append_leaderboard(&set, lb);
-  BSON_APPEND_DATE_TIME(&set, "computedAt", started_us / 1000);
-  BSON_APPEND_INT64(&set, "computedAtMicros", started_us);
-  BSON_APPEND_DATE_TIME(&set, "expiresAt", expires_ms);
-  bson_append_document_end(&update, &set);
-
-  ok = mongoc_collection_update_one(stats, filter, &update, upsert, NULL,
-                                    error);
-  if (!ok && gb_db_classify(error->domain, error->code) ==
-                 GB_DB_FAULT_DUPLICATE_KEY)
-    ok = mongoc_collection_update_one(stats, filter, &update, NULL, NULL,
-                                      error);
-  bson_destroy(upsert);
-  bson_destroy(&update);
-  bson_destroy(filter);
-  return ok;
-}
-
 struct recompute_ctx {
   int64_t now_ms;
   struct gb_leaderboard boards[GB_PERIOD_COUNT];
@@ -648,155 +553,6 @@ int64_t gb_store_next_started_us(struct gb_store *store)
   store->last_started_us = now;
   pthread_mutex_unlock(&store->clock_lock);
   return now;
-}
-
-/* ================ Reading a leaderboard ================ */
-
-struct read_ctx {
-  enum gb_period period;
-  int64_t now_ms;
-  struct gb_leaderboard *board;
-  bool found;
-};
-
-static bool read_winners(bson_iter_t *array, struct gb_leaderboard *lb)
-{
-  bson_iter_t item, field;
-
-  while (bson_iter_next(array)) {
-    const char *email = NULL;
-    uint32_t len = 0;
-    int64_t wins = -1;
-
-    if (!BSON_ITER_HOLDS_DOCUMENT(array) || !bson_iter_recurse(array, &item) ||
-        lb->winner_count >= GB_LEADERBOARD_TOP)
-      return false;
-    while (bson_iter_next(&item)) {
-      field = item;
-      if (strcmp(bson_iter_key(&field), "winnerEmail") == 0 &&
-          BSON_ITER_HOLDS_UTF8(&field))
-        email = bson_iter_utf8(&field, &len);
-      else if (strcmp(bson_iter_key(&field), "wins") == 0 &&
-               !gb_store_read_count(&field, &wins))
-        return false;
-    }
-    if (!email || len == 0 || len > GB_EMAIL_MAX || wins < 1)
-      return false;
-    snprintf(lb->winners[lb->winner_count].email,
-             sizeof(lb->winners[0].email), "%s", email);
-    lb->winners[lb->winner_count++].wins = wins;
-  }
-  return true;
-}
-
-static bool read_moves(bson_iter_t *array, struct gb_leaderboard *lb)
-{
-  static const char *const names[] = {"Rock", "Paper", "Scissors"};
-  int64_t *counts[] = {&lb->rock_count, &lb->paper_count,
-                       &lb->scissors_count};
-  bson_iter_t item;
-  int i = 0;
-
-  while (bson_iter_next(array)) {
-    const char *move = NULL;
-    uint32_t len;
-    bool counted = false;
-
-    if (i >= 3 || !BSON_ITER_HOLDS_DOCUMENT(array) ||
-        !bson_iter_recurse(array, &item))
-      return false;
-    while (bson_iter_next(&item)) {
-      if (strcmp(bson_iter_key(&item), "move") == 0 &&
-          BSON_ITER_HOLDS_UTF8(&item))
-        move = bson_iter_utf8(&item, &len);
-      else if (strcmp(bson_iter_key(&item), "count") == 0)
-        counted = gb_store_read_count(&item, counts[i]);
-    }
-    if (!move || strcmp(move, names[i]) != 0 || !counted)
-      return false;
-    i++;
-  }
-  return i == 3;
-}
-
-/* A stats document back into a leaderboard; false when it is not one. */
-static bool leaderboard_from_bson(const bson_t *doc, enum gb_period period,
-                                  struct gb_leaderboard *lb, int64_t *expires)
-{
-  bson_iter_t it, sub;
-  unsigned seen = 0;
-
-  memset(lb, 0, sizeof(*lb));
-  lb->period = period;
-  if (!bson_iter_init(&it, doc))
-    return false;
-  while (bson_iter_next(&it)) {
-    const char *key = bson_iter_key(&it);
-
-    if (strcmp(key, "winners") == 0 && BSON_ITER_HOLDS_ARRAY(&it) &&
-        bson_iter_recurse(&it, &sub) && read_winners(&sub, lb))
-      seen |= 1;
-    else if (strcmp(key, "moves") == 0 && BSON_ITER_HOLDS_ARRAY(&it) &&
-             bson_iter_recurse(&it, &sub) && read_moves(&sub, lb))
-      seen |= 2;
-    else if (strcmp(key, "games") == 0 && gb_store_read_count(&it, &lb->games))
-      seen |= 4;
-    else if (strcmp(key, "windowStart") == 0 &&
-             BSON_ITER_HOLDS_DATE_TIME(&it)) {
-      lb->window_start_ms = bson_iter_date_time(&it);
-      seen |= 8;
-    } else if (strcmp(key, "windowEnd") == 0 &&
-               BSON_ITER_HOLDS_DATE_TIME(&it)) {
-      lb->window_end_ms = bson_iter_date_time(&it);
-      seen |= 16;
-    } else if (strcmp(key, "computedAtMicros") == 0 &&
-               BSON_ITER_HOLDS_INT64(&it)) {
-      lb->computed_at_us = bson_iter_int64(&it);
-      seen |= 32;
-    } else if (strcmp(key, "expiresAt") == 0 &&
-               BSON_ITER_HOLDS_DATE_TIME(&it)) {
-      *expires = bson_iter_date_time(&it);
-      seen |= 64;
-    }
-  }
-  return seen == 127;
-}
-
-static bool read_op(mongoc_database_t *db, void *vctx, bson_error_t *error)
-{
-  struct read_ctx *ctx = vctx;
-  mongoc_collection_t *stats = mongoc_database_get_collection(db, STATS);
-  bson_t *filter = BCON_NEW("_id", BCON_UTF8(gb_period_name(ctx->period)));
-  bson_t *opts = BCON_NEW("limit", BCON_INT64(1));
-  mongoc_cursor_t *cursor =
-      mongoc_collection_find_with_opts(stats, filter, opts, NULL);
-  const bson_t *doc;
-  int64_t expires = 0;
-  bool ok;
-
-  ctx->found = false;
-  if (mongoc_cursor_next(cursor, &doc))
-    ctx->found = leaderboard_from_bson(doc, ctx->period, ctx->board,
-                                       &expires) &&
-                 expires > ctx->now_ms;
-  ok = !mongoc_cursor_error(cursor, error);
-  mongoc_cursor_destroy(cursor);
-  bson_destroy(opts);
-  bson_destroy(filter);
-  mongoc_collection_destroy(stats);
-  return ok;
-}
-
-bool gb_store_read_leaderboard(struct gb_store *store, enum gb_period period,
-                               int64_t now_ms, struct gb_leaderboard *board,
-                               bool *found, struct gb_error *err)
-{
-  struct read_ctx ctx = {period, now_ms, board, false};
-
-  if (!gb_store_run(store, "reading the leaderboard", read_op, &ctx, err))
-    return false;
-  *found = ctx.found;
-  return true;
 }
 
 /* ================ Rejections ================ */

@@ -1,29 +1,25 @@
 /* gb_store: the leaderboard store on a MongoDB-wire database (Cosmos DB for
- * MongoDB in Azure, FerretDB locally), through a libmongoc client pool.
+ * MongoDB in Azure; FerretDB and mongo-java-server locally), through a
+ * libmongoc client pool.
  *
  * Thread-safe: every call pops a client for its database work only and
  * pushes it back on every path. Nothing here knows which server is behind
- * the URI; only features both servers support are used
+ * the URI; only features all of them support are used
  * (contracts/databases.md), and each logical change is one single-document
- * write, because neither server offers usable transactions.
+ * write, because none offers usable transactions. How the leaderboards
+ * stay exact across instances and crashes: docs/internals/leaderboards.md.
  *
  * Collections:
  *   games     {_id: game Id, WinnerEmail, RockCount, PaperCount,
- *              ScissorsCount, Timestamp: date, storedAt: date}
- *   stats     {_id: "Daily"|"Weekly"|"Monthly", period, winners[], moves[],
- *              games, windowStart, windowEnd, computedAt, computedAtMicros,
- *              expiresAt: date}
+ *              ScissorsCount, Timestamp: date, storedAt: date,
+ *              k: 0 until a board took the game in, then that board's seq}
+ *   boards    {_id: "leaderboards", l: lineage, s: seq, at: stamp (us),
+ *              end: date, p0/p1/p2: {start, g, r, pa, sc, more,
+ *              top: [{w, n}]}, take: [game Id], plan: [{w, n0?, n1?, n2?}]}
+ *   tallies   {_id: "<lineage>:<email>", l, w, n0, n1, n2: wins per period,
+ *              v: seq of the board that wrote it}
  *   rejected  {_id: "<kind>:<event id>", kind, reason, field, eventId,
- *              gameId, raw, firstSeenAt, lastSeenAt, deliveries}
- *   ledger_YYYYMMDD (one per UTC day)
- *             {_id: "<hour, Unix ms>", n, ids: [game Id], e: [{i: Id,
- *              w: WinnerEmail, t: Timestamp, r, p, s}]}: each stored game
- *              once, in its UTC hour's bucket (gb_window.h)
- *   views     {_id: "leaderboards", l: lineage, v: version, end,
- *              periods: [{p, start, games, rock, paper, scissors}],
- *              cursors: [{h, k}], pending: [{p, w, n}]}
- *   tallies   {_id: "<lineage>:<period index>:<email>", l, p, w, n: wins,
- *              v: view version} */
+ *              gameId, raw, firstSeenAt, lastSeenAt, deliveries} */
 #ifndef GB_STORE_H
 #define GB_STORE_H
 
@@ -49,7 +45,8 @@ void gb_store_cleanup_driver(void);
  * outage fails an invocation in seconds. Does not connect. On failure
  * returns NULL with err (GB_ERR_CONFIG naming COSMOS_CONNECTION_STRING,
  * the string itself never quoted). max_clients bounds the pool; saved
- * leaderboards expire ttl_seconds after they are written. */
+ * leaderboards are refreshed by a reader ttl_seconds after their window
+ * end. */
 struct gb_store *gb_store_new(const char *connection_string,
                               const char *database, int max_clients,
                               long ttl_seconds, struct gb_error *err);
@@ -72,20 +69,27 @@ enum gb_put_result {
 bool gb_store_put_game(struct gb_store *store, const struct gb_game *game,
                        enum gb_put_result *result, struct gb_error *err);
 
-/* Brings the Daily, Weekly and Monthly leaderboards to the windows ending
- * at now_ms and saves each into `stats` with the store's expiry. The work
- * is incremental (gb_window.h): new_game_times are the Timestamps of the
- * games this caller stored since its last refresh (NULL, 0 for none); the
- * moving window edges are found from the view. The result equals
- * gb_store_recompute_leaderboards at the same now_ms. A save never
- * replaces a leaderboard computed from a later start, so concurrent
- * refreshes leave the newest one. boards may be NULL; otherwise it receives
- * the three leaderboards, indexed by enum gb_period. */
+/* The least time between two refreshes of one process, unless set: games
+ * stored meanwhile are taken in together. */
+#define GB_STORE_REFRESH_INTERVAL_MS 1000
+
+void gb_store_set_refresh_interval_ms(struct gb_store *store, long ms);
+
+/* One refresh: takes in the games stored and not yet counted (up to a
+ * bound per refresh, the rest stay pending) and moves the Daily, Weekly
+ * and Monthly windows to end at now_ms (never back). The result equals
+ * gb_store_recompute_leaderboards at the same now_ms once nothing is
+ * pending. boards may be NULL; otherwise it receives the three
+ * leaderboards, indexed by enum gb_period. */
 bool gb_store_refresh_leaderboards(struct gb_store *store, int64_t now_ms,
-                                   const int64_t *new_game_times,
-                                   size_t new_games,
                                    struct gb_leaderboard *boards,
                                    struct gb_error *err);
+
+/* Returns once every game this process stored before the call is taken
+ * into the leaderboards, by this process or another: waits for the next
+ * refresh slot (at most one refresh per interval per process), then
+ * refreshes unless another instance already took everything in. */
+bool gb_store_sync(struct gb_store *store, struct gb_error *err);
 
 /* The three leaderboards for the windows ending at now_ms computed from
  * every stored game by server-side aggregation, saving nothing: the
@@ -95,10 +99,10 @@ bool gb_store_recompute_leaderboards(struct gb_store *store, int64_t now_ms,
                                      struct gb_leaderboard *boards,
                                      struct gb_error *err);
 
-/* Reads the saved leaderboard of period into *board. *found is false when
- * there is none, when it expired before now_ms (servers without TTL
- * indexes keep expired documents), or when the document is not a
- * well-formed leaderboard, so that the caller recomputes. */
+/* Reads the saved leaderboard of period into *board: one point read of
+ * the board. *found is false when there is none or when its window end is
+ * more than the TTL before now_ms, so that the caller refreshes. A stored
+ * board that is not well-formed is an error. */
 bool gb_store_read_leaderboard(struct gb_store *store, enum gb_period period,
                                int64_t now_ms, struct gb_leaderboard *board,
                                bool *found, struct gb_error *err);

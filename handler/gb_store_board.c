@@ -1,0 +1,1159 @@
+/* The saved leaderboards: refreshing the board from the games, reading it.
+ * The protocol and its invariants: docs/internals/leaderboards.md. The
+ * state transitions themselves are pure code in gb_board.c; this file
+ * reads and writes the documents they need. */
+#include "gb_store.h"
+#include "gb_store_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <mongoc/mongoc.h>
+
+#include "gb_board.h"
+#include "gb_db_error.h"
+#include "gb_log.h"
+#include "gb_time.h"
+
+#define BOARD_ID "leaderboards"
+/* Statements per update command: FerretDB v1.24.2 stops answering when
+ * one command carries about 100 (databases.md rule 18). */
+#define STATEMENTS_PER_COMMAND 40
+/* Attempts of a refresh whose board write met another instance's. */
+#define REFRESH_ATTEMPTS 8
+/* Refreshes one call makes while games stay pending beyond the bound of
+ * one refresh. */
+#define REFRESH_ROUNDS 64
+
+static const char *const tally_field[GB_PERIOD_COUNT] = {"n0", "n1", "n2"};
+
+bool gb_store_out_of_memory(bson_error_t *error)
+{
+  bson_set_error(error, GB_STORE_ERROR_DOMAIN, GB_STORE_OUT_OF_MEMORY,
+                 "out of memory");
+  return false;
+}
+
+/* ================ The board document ================ */
+
+static bool read_text(const bson_iter_t *it, char *out, size_t size)
+{
+  uint32_t len;
+  const char *s;
+
+  if (!BSON_ITER_HOLDS_UTF8(it))
+    return false;
+  s = bson_iter_utf8(it, &len);
+  if (len == 0 || len >= size || memchr(s, '\0', len))
+    return false;
+  memcpy(out, s, len + 1);
+  return true;
+}
+
+static bool read_int(const bson_iter_t *it, int64_t *out)
+{
+  if (!BSON_ITER_HOLDS_INT64(it) && !BSON_ITER_HOLDS_INT32(it))
+    return false;
+  *out = bson_iter_as_int64(it);
+  return true;
+}
+
+static bool read_top(bson_iter_t *array, struct gb_board_period *bp)
+{
+  bson_iter_t item;
+
+  while (bson_iter_next(array)) {
+    struct gb_ranked *r;
+    unsigned seen = 0;
+
+    if (bp->top_count >= GB_BOARD_TOP || !BSON_ITER_HOLDS_DOCUMENT(array) ||
+        !bson_iter_recurse(array, &item))
+      return false;
+    r = &bp->top[bp->top_count++];
+    while (bson_iter_next(&item)) {
+      const char *key = bson_iter_key(&item);
+      if (strcmp(key, "w") == 0 && read_text(&item, r->winner,
+                                             sizeof(r->winner)))
+        seen |= 1;
+      else if (strcmp(key, "n") == 0 && gb_store_read_count(&item, &r->wins))
+        seen |= 2;
+    }
+    if (seen != 3 || r->wins < 1)
+      return false;
+  }
+  return true;
+}
+
+static bool read_period(bson_iter_t *doc, struct gb_board_period *bp)
+{
+  unsigned seen = 0;
+
+  while (bson_iter_next(doc)) {
+    const char *key = bson_iter_key(doc);
+    bson_iter_t sub;
+
+    if (strcmp(key, "start") == 0 && BSON_ITER_HOLDS_DATE_TIME(doc)) {
+      bp->start_ms = bson_iter_date_time(doc);
+      seen |= 1;
+    } else if (strcmp(key, "g") == 0 && gb_store_read_count(doc, &bp->games)) {
+      seen |= 2;
+    } else if (strcmp(key, "r") == 0 && gb_store_read_count(doc, &bp->rock)) {
+      seen |= 4;
+    } else if (strcmp(key, "pa") == 0 &&
+               gb_store_read_count(doc, &bp->paper)) {
+      seen |= 8;
+    } else if (strcmp(key, "sc") == 0 &&
+               gb_store_read_count(doc, &bp->scissors)) {
+      seen |= 16;
+    } else if (strcmp(key, "more") == 0 && BSON_ITER_HOLDS_BOOL(doc)) {
+      bp->more = bson_iter_bool(doc);
+      seen |= 32;
+    } else if (strcmp(key, "top") == 0 && BSON_ITER_HOLDS_ARRAY(doc) &&
+               bson_iter_recurse(doc, &sub) && read_top(&sub, bp)) {
+      seen |= 64;
+    }
+  }
+  return seen == 127;
+}
+
+static bool read_take(bson_iter_t *array, struct gb_board *board)
+{
+  char id[GB_GAME_ID_MAX + 1];
+
+  while (bson_iter_next(array))
+    if (!read_text(array, id, sizeof(id)) || !gb_board_add_take(board, id))
+      return false;
+  return true;
+}
+
+static bool read_plan(bson_iter_t *array, struct gb_board *board)
+{
+  bson_iter_t item;
+
+  while (bson_iter_next(array)) {
+    struct gb_tally t = {.mask = 0};
+    bool named = false;
+
+    if (!BSON_ITER_HOLDS_DOCUMENT(array) || !bson_iter_recurse(array, &item))
+      return false;
+    while (bson_iter_next(&item)) {
+      const char *key = bson_iter_key(&item);
+
+      if (strcmp(key, "w") == 0) {
+        named = read_text(&item, t.winner, sizeof(t.winner));
+        continue;
+      }
+      for (int p = 0; p < GB_PERIOD_COUNT; p++)
+        if (strcmp(key, tally_field[p]) == 0) {
+          if (!gb_store_read_count(&item, &t.wins[p]))
+            return false;
+          t.mask |= 1u << p;
+        }
+    }
+    if (!named || !t.mask || !gb_board_add_tally(board, &t))
+      return false;
+  }
+  return true;
+}
+
+/* A board document back into a board; false when it is not one. */
+static bool board_from_bson(const bson_t *doc, struct gb_board *board)
+{
+  static const char *const period_key[GB_PERIOD_COUNT] = {"p0", "p1", "p2"};
+  bson_iter_t it, sub;
+  unsigned seen = 0;
+
+  if (!bson_iter_init(&it, doc))
+    return false;
+  while (bson_iter_next(&it)) {
+    const char *key = bson_iter_key(&it);
+
+    if (strcmp(key, "l") == 0 &&
+        read_text(&it, board->lineage, sizeof(board->lineage)))
+      seen |= 1;
+    else if (strcmp(key, "s") == 0 && read_int(&it, &board->seq) &&
+             board->seq > 0)
+      seen |= 2;
+    else if (strcmp(key, "at") == 0 && read_int(&it, &board->stamp_us))
+      seen |= 4;
+    else if (strcmp(key, "end") == 0 && BSON_ITER_HOLDS_DATE_TIME(&it)) {
+      board->end_ms = bson_iter_date_time(&it);
+      seen |= 8;
+    } else if (strcmp(key, "take") == 0 && BSON_ITER_HOLDS_ARRAY(&it) &&
+               bson_iter_recurse(&it, &sub) && read_take(&sub, board))
+      seen |= 16;
+    else if (strcmp(key, "plan") == 0 && BSON_ITER_HOLDS_ARRAY(&it) &&
+             bson_iter_recurse(&it, &sub) && read_plan(&sub, board))
+      seen |= 32;
+    else
+      for (int p = 0; p < GB_PERIOD_COUNT; p++)
+        if (strcmp(key, period_key[p]) == 0 &&
+            BSON_ITER_HOLDS_DOCUMENT(&it) && bson_iter_recurse(&it, &sub) &&
+            read_period(&sub, &board->periods[p]))
+          seen |= 64u << p;
+  }
+  return seen == 511;
+}
+
+static void append_board(bson_t *doc, const struct gb_board *board)
+{
+  static const char *const period_key[GB_PERIOD_COUNT] = {"p0", "p1", "p2"};
+  bson_t sub, array, item;
+  char key[16];
+  const char *k;
+
+  BSON_APPEND_UTF8(doc, "_id", BOARD_ID);
+  BSON_APPEND_UTF8(doc, "l", board->lineage);
+  BSON_APPEND_INT64(doc, "s", board->seq);
+  BSON_APPEND_INT64(doc, "at", board->stamp_us);
+  BSON_APPEND_DATE_TIME(doc, "end", board->end_ms);
+  for (int p = 0; p < GB_PERIOD_COUNT; p++) {
+    const struct gb_board_period *bp = &board->periods[p];
+
+    bson_append_document_begin(doc, period_key[p], -1, &sub);
+    BSON_APPEND_DATE_TIME(&sub, "start", bp->start_ms);
+    BSON_APPEND_INT64(&sub, "g", bp->games);
+    BSON_APPEND_INT64(&sub, "r", bp->rock);
+    BSON_APPEND_INT64(&sub, "pa", bp->paper);
+    BSON_APPEND_INT64(&sub, "sc", bp->scissors);
+    BSON_APPEND_BOOL(&sub, "more", bp->more);
+    bson_append_array_begin(&sub, "top", -1, &array);
+    for (size_t i = 0; i < bp->top_count; i++) {
+      bson_uint32_to_string((uint32_t)i, &k, key, sizeof(key));
+      bson_append_document_begin(&array, k, -1, &item);
+      BSON_APPEND_UTF8(&item, "w", bp->top[i].winner);
+      BSON_APPEND_INT64(&item, "n", bp->top[i].wins);
+      bson_append_document_end(&array, &item);
+    }
+    bson_append_array_end(&sub, &array);
+    bson_append_document_end(doc, &sub);
+  }
+  bson_append_array_begin(doc, "take", -1, &array);
+  for (size_t i = 0; i < board->take_count; i++) {
+    bson_uint32_to_string((uint32_t)i, &k, key, sizeof(key));
+    bson_append_utf8(&array, k, -1, board->take[i], -1);
+  }
+  bson_append_array_end(doc, &array);
+  bson_append_array_begin(doc, "plan", -1, &array);
+  for (size_t i = 0; i < board->plan_count; i++) {
+    const struct gb_tally *t = &board->plan[i];
+
+    bson_uint32_to_string((uint32_t)i, &k, key, sizeof(key));
+    bson_append_document_begin(&array, k, -1, &item);
+    BSON_APPEND_UTF8(&item, "w", t->winner);
+    for (int p = 0; p < GB_PERIOD_COUNT; p++)
+      if (t->mask & (1u << p))
+        BSON_APPEND_INT64(&item, tally_field[p], t->wins[p]);
+    bson_append_document_end(&array, &item);
+  }
+  bson_append_array_end(doc, &array);
+}
+
+/* Reads the board; *found false when there is none. A document that is
+ * not a board is an error: a refresh must not build over it blindly. */
+static bool read_board(mongoc_database_t *db, bool with_journal,
+                       struct gb_board *board, bool *found,
+                       bson_error_t *error)
+{
+  mongoc_collection_t *boards =
+      mongoc_database_get_collection(db, GB_STORE_BOARDS);
+  bson_t *filter = BCON_NEW("_id", BCON_UTF8(BOARD_ID));
+  /* A reader needs neither the Ids nor the tally values in flight. */
+  bson_t *opts = with_journal
+                     ? BCON_NEW("limit", BCON_INT64(1))
+                     : BCON_NEW("limit", BCON_INT64(1), "projection", "{",
+                                "take", BCON_INT32(0), "plan",
+                                BCON_INT32(0), "}");
+  mongoc_cursor_t *cursor =
+      mongoc_collection_find_with_opts(boards, filter, opts, NULL);
+  const bson_t *doc;
+  bool ok = true;
+
+  *found = false;
+  if (mongoc_cursor_next(cursor, &doc)) {
+    bool parsed;
+
+    *found = true;
+    if (!with_journal) {
+      /* Projected out: read as empty lists. */
+      bson_t fixed = BSON_INITIALIZER, empty;
+
+      bson_copy_to_excluding_noinit(doc, &fixed, "take", "plan", NULL);
+      bson_append_array_begin(&fixed, "take", -1, &empty);
+      bson_append_array_end(&fixed, &empty);
+      bson_append_array_begin(&fixed, "plan", -1, &empty);
+      bson_append_array_end(&fixed, &empty);
+      parsed = board_from_bson(&fixed, board);
+      bson_destroy(&fixed);
+    } else {
+      parsed = board_from_bson(doc, board);
+    }
+    if (!parsed)
+      ok = gb_store_bad_reply(error, "leaderboard board document");
+  }
+  if (ok && mongoc_cursor_error(cursor, error))
+    ok = false;
+  mongoc_cursor_destroy(cursor);
+  bson_destroy(opts);
+  bson_destroy(filter);
+  mongoc_collection_destroy(boards);
+  return ok;
+}
+
+/* Writes next if the stored board is still prev (I1): *won false when
+ * another refresh wrote first. */
+static bool write_board(mongoc_database_t *db, const struct gb_board *prev,
+                        bool prev_stored, const struct gb_board *next,
+                        bool *won, bson_error_t *error)
+{
+  mongoc_collection_t *boards =
+      mongoc_database_get_collection(db, GB_STORE_BOARDS);
+  bson_t doc = BSON_INITIALIZER, reply;
+  bson_t *filter = NULL;
+  bool ok;
+
+  append_board(&doc, next);
+  *won = false;
+  if (!prev_stored) {
+    ok = mongoc_collection_insert_one(boards, &doc, NULL, NULL, error);
+    *won = ok;
+    if (!ok && gb_db_classify(error->domain, error->code) ==
+                   GB_DB_FAULT_DUPLICATE_KEY)
+      ok = true; /* another instance created it first */
+  } else {
+    filter = BCON_NEW("_id", BCON_UTF8(BOARD_ID), "l",
+                      BCON_UTF8(prev->lineage), "s", BCON_INT64(prev->seq));
+    ok = mongoc_collection_replace_one(boards, filter, &doc, NULL, &reply,
+                                       error);
+    if (ok) {
+      bson_iter_t it;
+      int64_t matched = 0;
+      if (bson_iter_init_find(&it, &reply, "matchedCount"))
+        matched = bson_iter_as_int64(&it);
+      *won = matched == 1;
+    }
+    bson_destroy(&reply);
+  }
+  bson_destroy(filter);
+  bson_destroy(&doc);
+  mongoc_collection_destroy(boards);
+  return ok;
+}
+
+/* ================ Games ================ */
+
+struct game_list {
+  size_t count, cap, max;
+  struct gb_board_game *items;
+};
+
+static bool game_from_bson(const bson_t *doc, struct gb_board_game *g)
+{
+  bson_iter_t it;
+  unsigned seen = 0;
+  int64_t k = 0;
+
+  memset(g, 0, sizeof(*g));
+  if (!bson_iter_init(&it, doc))
+    return false;
+  while (bson_iter_next(&it)) {
+    const char *key = bson_iter_key(&it);
+
+    if (strcmp(key, "_id") == 0 && read_text(&it, g->id, sizeof(g->id)))
+      seen |= 1;
+    else if (strcmp(key, "WinnerEmail") == 0 &&
+             read_text(&it, g->winner, sizeof(g->winner)))
+      seen |= 2;
+    else if (strcmp(key, "Timestamp") == 0 && BSON_ITER_HOLDS_DATE_TIME(&it)) {
+      g->timestamp_ms = bson_iter_date_time(&it);
+      seen |= 4;
+    } else if (strcmp(key, "RockCount") == 0 && BSON_ITER_HOLDS_INT32(&it)) {
+      g->rock = bson_iter_int32(&it);
+      seen |= 8;
+    } else if (strcmp(key, "PaperCount") == 0 && BSON_ITER_HOLDS_INT32(&it)) {
+      g->paper = bson_iter_int32(&it);
+      seen |= 16;
+    } else if (strcmp(key, "ScissorsCount") == 0 &&
+               BSON_ITER_HOLDS_INT32(&it)) {
+      g->scissors = bson_iter_int32(&it);
+      seen |= 32;
+    } else if (strcmp(key, "k") == 0 && read_int(&it, &k)) {
+      seen |= 64;
+    }
+  }
+  g->marked = k != 0;
+  return seen == 127;
+}
+
+/* Reads games matching filter into list, at most list->max; *more true
+ * when there were more. */
+static bool read_games(mongoc_collection_t *games, const bson_t *filter,
+                       struct game_list *list, bool *more,
+                       bson_error_t *error)
+{
+  bson_t *opts = BCON_NEW(
+      "limit", BCON_INT64((int64_t)list->max + 1), "projection", "{",
+      "WinnerEmail", BCON_INT32(1), "Timestamp", BCON_INT32(1), "RockCount",
+      BCON_INT32(1), "PaperCount", BCON_INT32(1), "ScissorsCount",
+      BCON_INT32(1), "k", BCON_INT32(1), "}");
+  mongoc_cursor_t *cursor =
+      mongoc_collection_find_with_opts(games, filter, opts, NULL);
+  const bson_t *doc;
+  bool ok = true;
+
+  *more = false;
+  while (ok && mongoc_cursor_next(cursor, &doc)) {
+    if (list->count == list->max) {
+      *more = true;
+      break;
+    }
+    if (list->count == list->cap) {
+      size_t cap = list->cap ? 2 * list->cap : 64;
+      struct gb_board_game *grown;
+      if (cap > list->max)
+        cap = list->max;
+      grown = realloc(list->items, cap * sizeof(*grown));
+      if (!grown) {
+        ok = gb_store_out_of_memory(error);
+        break;
+      }
+      list->items = grown;
+      list->cap = cap;
+    }
+    if (!game_from_bson(doc, &list->items[list->count]))
+      ok = gb_store_bad_reply(error, "stored game");
+    else
+      list->count++;
+  }
+  if (ok && mongoc_cursor_error(cursor, error))
+    ok = false;
+  mongoc_cursor_destroy(cursor);
+  bson_destroy(opts);
+  return ok;
+}
+
+static bool read_pending(mongoc_collection_t *games, struct game_list *list,
+                         bool *complete, bson_error_t *error)
+{
+  bson_t *filter = BCON_NEW("k", BCON_INT64(0));
+  bool more, ok;
+
+  list->max = 2 * GB_BOARD_TAKE_MAX;
+  ok = read_games(games, filter, list, &more, error);
+  *complete = !more;
+  bson_destroy(filter);
+  return ok;
+}
+
+static bool read_edges(mongoc_collection_t *games,
+                       const struct gb_time_range *ranges, size_t count,
+                       struct game_list *list, bool *too_many,
+                       bson_error_t *error)
+{
+  bson_t filter = BSON_INITIALIZER, or, item, range;
+  char key[16];
+  const char *k;
+  bool ok;
+
+  list->count = 0;
+  list->max = GB_BOARD_EDGE_MAX;
+  *too_many = false;
+  if (count == 0)
+    return true;
+  bson_append_array_begin(&filter, "$or", -1, &or);
+  for (size_t i = 0; i < count; i++) {
+    bson_uint32_to_string((uint32_t)i, &k, key, sizeof(key));
+    bson_append_document_begin(&or, k, -1, &item);
+    bson_append_document_begin(&item, "Timestamp", -1, &range);
+    BSON_APPEND_DATE_TIME(&range, "$gte", ranges[i].from_ms);
+    BSON_APPEND_DATE_TIME(&range, "$lte", ranges[i].to_ms);
+    bson_append_document_end(&item, &range);
+    bson_append_document_end(&or, &item);
+  }
+  bson_append_array_end(&filter, &or);
+  ok = read_games(games, &filter, list, too_many, error);
+  bson_destroy(&filter);
+  return ok;
+}
+
+/* Marks the games next took in (I3): one statement for them all. */
+static bool mark_games(mongoc_collection_t *games,
+                       const struct gb_board *next, bson_error_t *error)
+{
+  bson_t filter = BSON_INITIALIZER, id, in;
+  bson_t *update;
+  char key[16];
+  const char *k;
+  bool ok;
+
+  if (next->take_count == 0)
+    return true;
+  bson_append_document_begin(&filter, "_id", -1, &id);
+  bson_append_array_begin(&id, "$in", -1, &in);
+  for (size_t i = 0; i < next->take_count; i++) {
+    bson_uint32_to_string((uint32_t)i, &k, key, sizeof(key));
+    bson_append_utf8(&in, k, -1, next->take[i], -1);
+  }
+  bson_append_array_end(&id, &in);
+  bson_append_document_end(&filter, &id);
+  BSON_APPEND_INT64(&filter, "k", 0);
+  update = BCON_NEW("$set", "{", "k", BCON_INT64(next->seq), "}");
+  ok = mongoc_collection_update_many(games, &filter, update, NULL, NULL,
+                                     error);
+  bson_destroy(update);
+  bson_destroy(&filter);
+  return ok;
+}
+
+/* ================ Tallies ================ */
+
+static void tally_id(char *out, size_t size, const char *lineage,
+                     const char *winner)
+{
+  snprintf(out, size, "%s:%s", lineage, winner);
+}
+
+#define TALLY_ID_MAX (33 + GB_EMAIL_MAX + 2)
+
+static bool tally_from_bson(const bson_t *doc, char *winner, size_t size,
+                            int64_t wins[GB_PERIOD_COUNT], int64_t *version)
+{
+  bson_iter_t it;
+  bool named = false;
+
+  memset(wins, 0, GB_PERIOD_COUNT * sizeof(*wins));
+  *version = 0;
+  if (!bson_iter_init(&it, doc))
+    return false;
+  while (bson_iter_next(&it)) {
+    const char *key = bson_iter_key(&it);
+
+    if (strcmp(key, "w") == 0)
+      named = read_text(&it, winner, size);
+    else if (strcmp(key, "v") == 0 && !read_int(&it, version))
+      return false;
+    for (int p = 0; p < GB_PERIOD_COUNT; p++)
+      if (strcmp(key, tally_field[p]) == 0 &&
+          !gb_store_read_count(&it, &wins[p]))
+        return false;
+  }
+  return named;
+}
+
+/* Reads the stored tallies of the winners whose old values the step
+ * lacks, and of prev's plan unless it is known written (I5). */
+static bool read_tallies(mongoc_collection_t *tallies,
+                         struct gb_board_step *step, bool all_confirmed,
+                         bson_error_t *error)
+{
+  const struct gb_board *prev = step->prev;
+  bson_t filter = BSON_INITIALIZER, id, in;
+  char key[16], tid[TALLY_ID_MAX];
+  const char *k;
+  uint32_t n = 0;
+  mongoc_cursor_t *cursor;
+  const bson_t *doc;
+  bool ok = true;
+
+  bson_append_document_begin(&filter, "_id", -1, &id);
+  bson_append_array_begin(&id, "$in", -1, &in);
+  for (size_t i = 0; i < step->change_count; i++)
+    if (gb_board_step_missing(step, i)) {
+      bson_uint32_to_string(n++, &k, key, sizeof(key));
+      tally_id(tid, sizeof(tid), prev->lineage, step->changes[i].winner);
+      bson_append_utf8(&in, k, -1, tid, -1);
+    }
+  for (size_t i = 0; !all_confirmed && i < prev->plan_count; i++) {
+    bson_uint32_to_string(n++, &k, key, sizeof(key));
+    tally_id(tid, sizeof(tid), prev->lineage, prev->plan[i].winner);
+    bson_append_utf8(&in, k, -1, tid, -1);
+  }
+  bson_append_array_end(&id, &in);
+  bson_append_document_end(&filter, &id);
+  if (n > 0) {
+    cursor = mongoc_collection_find_with_opts(tallies, &filter, NULL, NULL);
+    while (ok && mongoc_cursor_next(cursor, &doc)) {
+      char winner[GB_EMAIL_MAX + 1];
+      int64_t wins[GB_PERIOD_COUNT], version;
+
+      if (!tally_from_bson(doc, winner, sizeof(winner), wins, &version))
+        ok = gb_store_bad_reply(error, "tally");
+      else
+        gb_board_step_old(step, winner, wins, version >= prev->seq);
+    }
+    if (ok && mongoc_cursor_error(cursor, error))
+      ok = false;
+    mongoc_cursor_destroy(cursor);
+  }
+  bson_destroy(&filter);
+  /* Winners with no tally document yet start from 0. */
+  for (size_t i = 0; ok && i < step->change_count; i++)
+    if (gb_board_step_missing(step, i)) {
+      static const int64_t zero[GB_PERIOD_COUNT];
+      gb_board_step_old(step, step->changes[i].winner, zero, false);
+    }
+  return ok;
+}
+
+/* The top stored tallies of period, for a refill (I6). */
+static bool read_ranking(mongoc_collection_t *tallies,
+                         struct gb_board_step *step, enum gb_period period,
+                         bson_error_t *error)
+{
+  const char *field = tally_field[period];
+  size_t want = GB_LEADERBOARD_TOP + step->next.plan_count;
+  bson_t *filter = BCON_NEW("l", BCON_UTF8(step->next.lineage), field, "{",
+                            "$gt", BCON_INT64(0), "}");
+  bson_t *opts = BCON_NEW("sort", "{", "l", BCON_INT32(1), field,
+                          BCON_INT32(-1), "w", BCON_INT32(1), "}", "limit",
+                          BCON_INT64((int64_t)want));
+  struct gb_ranked *stored = malloc(want * sizeof(*stored));
+  mongoc_cursor_t *cursor;
+  const bson_t *doc;
+  size_t count = 0;
+  bool ok = true;
+
+  if (!stored) {
+    bson_destroy(opts);
+    bson_destroy(filter);
+    return gb_store_out_of_memory(error);
+  }
+  cursor = mongoc_collection_find_with_opts(tallies, filter, opts, NULL);
+  while (ok && count < want && mongoc_cursor_next(cursor, &doc)) {
+    int64_t wins[GB_PERIOD_COUNT], version;
+
+    if (!tally_from_bson(doc, stored[count].winner,
+                         sizeof(stored[count].winner), wins, &version))
+      ok = gb_store_bad_reply(error, "tally");
+    else
+      stored[count++].wins = wins[period];
+  }
+  if (ok && mongoc_cursor_error(cursor, error))
+    ok = false;
+  if (ok && !gb_board_step_refill(step, period, stored, count, count < want))
+    ok = gb_store_out_of_memory(error);
+  mongoc_cursor_destroy(cursor);
+  free(stored);
+  bson_destroy(opts);
+  bson_destroy(filter);
+  return ok;
+}
+
+/* Every write error of a bulk is 11000: the tally holds a version at least
+ * as new (I5), which is success. */
+static bool only_superseded(const bson_t *reply)
+{
+  bson_iter_t it, errors, item;
+  bool any = false;
+
+  if (!bson_iter_init_find(&it, reply, "writeErrors") ||
+      !BSON_ITER_HOLDS_ARRAY(&it) || !bson_iter_recurse(&it, &errors))
+    return false;
+  while (bson_iter_next(&errors)) {
+    any = true;
+    if (!bson_iter_recurse(&errors, &item) ||
+        !bson_iter_find(&item, "code") ||
+        bson_iter_as_int64(&item) != 11000)
+      return false;
+  }
+  return any && (!bson_iter_init_find(&it, reply, "writeConcernErrors") ||
+                 bson_iter_as_int64(&it) == 0);
+}
+
+/* Writes next's plan, each tally guarded by its version (I5). */
+static bool write_tallies(mongoc_collection_t *tallies,
+                          const struct gb_board *next, bson_error_t *error)
+{
+  char tid[TALLY_ID_MAX];
+  bool ok = true;
+
+  for (size_t from = 0; ok && from < next->plan_count;
+       from += STATEMENTS_PER_COMMAND) {
+    bson_t *opts = BCON_NEW("ordered", BCON_BOOL(false));
+    mongoc_bulk_operation_t *bulk =
+        mongoc_collection_create_bulk_operation_with_opts(tallies, opts);
+    bson_t reply;
+
+    for (size_t i = from;
+         i < next->plan_count && i < from + STATEMENTS_PER_COMMAND; i++) {
+      const struct gb_tally *t = &next->plan[i];
+      bson_t *filter, update = BSON_INITIALIZER, set;
+      bson_t *upsert = BCON_NEW("upsert", BCON_BOOL(true));
+
+      tally_id(tid, sizeof(tid), next->lineage, t->winner);
+      filter = BCON_NEW("_id", BCON_UTF8(tid), "v", "{", "$lt",
+                        BCON_INT64(next->seq), "}");
+      bson_append_document_begin(&update, "$set", -1, &set);
+      BSON_APPEND_UTF8(&set, "l", next->lineage);
+      BSON_APPEND_UTF8(&set, "w", t->winner);
+      for (int p = 0; p < GB_PERIOD_COUNT; p++)
+        if (t->mask & (1u << p))
+          BSON_APPEND_INT64(&set, tally_field[p], t->wins[p]);
+      BSON_APPEND_INT64(&set, "v", next->seq);
+      bson_append_document_end(&update, &set);
+      ok = mongoc_bulk_operation_update_one_with_opts(bulk, filter, &update,
+                                                      upsert, error);
+      bson_destroy(upsert);
+      bson_destroy(&update);
+      bson_destroy(filter);
+      if (!ok)
+        break;
+    }
+    if (ok) {
+      if (!mongoc_bulk_operation_execute(bulk, &reply, error)) {
+        ok = only_superseded(&reply);
+        if (ok)
+          memset(error, 0, sizeof(*error));
+      }
+      bson_destroy(&reply);
+    }
+    mongoc_bulk_operation_destroy(bulk);
+    bson_destroy(opts);
+  }
+  return ok;
+}
+
+/* ================ Rebuilding a lost board ================ */
+
+static void new_lineage(char out[33])
+{
+  static const char hex[] = "0123456789abcdef";
+  uint8_t bytes[16];
+  FILE *f = fopen("/dev/urandom", "rb");
+  struct timespec ts;
+  size_t got = f ? fread(bytes, 1, sizeof(bytes), f) : 0;
+
+  if (f)
+    fclose(f);
+  clock_gettime(CLOCK_REALTIME, &ts);
+  for (size_t i = got; i < sizeof(bytes); i++)
+    bytes[i] = (uint8_t)((uint64_t)ts.tv_nsec >> (8 * (i % 4)));
+  for (size_t i = 0; i < sizeof(bytes); i++) {
+    out[2 * i] = hex[bytes[i] >> 4];
+    out[2 * i + 1] = hex[bytes[i] & 15];
+  }
+  out[32] = '\0';
+}
+
+/* The marked games' wins per winner in one period's window, written as
+ * tallies of lineage (version 0), with the top list and sums. */
+static bool rebuild_period(mongoc_collection_t *games,
+                           mongoc_collection_t *tallies,
+                           struct gb_board *board, int p, bson_error_t *error)
+{
+  struct gb_board_period *bp = &board->periods[p];
+  bson_t *match = BCON_NEW(
+      "$match", "{", "k", "{", "$ne", BCON_INT64(0), "}", "Timestamp", "{",
+      "$gte", BCON_DATE_TIME(bp->start_ms), "$lte",
+      BCON_DATE_TIME(board->end_ms), "}", "}");
+  /* One accumulator per $group: FerretDB v1.24.2 feeds every accumulator
+   * of a $group from one iterator. */
+  const char *sums[] = {NULL, "$RockCount", "$PaperCount", "$ScissorsCount"};
+  int64_t *totals[] = {&bp->games, &bp->rock, &bp->paper, &bp->scissors};
+  bson_t *pipeline;
+  mongoc_cursor_t *cursor;
+  const bson_t *doc;
+  bool ok = true;
+  struct gb_ranked *all = NULL;
+  size_t count = 0, cap = 0;
+
+  for (int i = 0; ok && i < 4; i++) {
+    pipeline =
+        sums[i] ? BCON_NEW("pipeline", "[", BCON_DOCUMENT(match), "{",
+                           "$group", "{", "_id", BCON_NULL, "t", "{", "$sum",
+                           BCON_UTF8(sums[i]), "}", "}", "}", "]")
+                : BCON_NEW("pipeline", "[", BCON_DOCUMENT(match), "{",
+                           "$group", "{", "_id", BCON_NULL, "t", "{", "$sum",
+                           BCON_INT32(1), "}", "}", "}", "]");
+    cursor = mongoc_collection_aggregate(games, MONGOC_QUERY_NONE, pipeline,
+                                         NULL, NULL);
+    *totals[i] = 0;
+    while (ok && mongoc_cursor_next(cursor, &doc)) {
+      bson_iter_t it;
+      if (!bson_iter_init_find(&it, doc, "t") ||
+          !gb_store_read_count(&it, totals[i]))
+        ok = gb_store_bad_reply(error, "total");
+    }
+    if (ok && mongoc_cursor_error(cursor, error))
+      ok = false;
+    mongoc_cursor_destroy(cursor);
+    bson_destroy(pipeline);
+  }
+
+  pipeline = BCON_NEW("pipeline", "[", BCON_DOCUMENT(match), "{", "$group",
+                      "{", "_id", BCON_UTF8("$WinnerEmail"), "t", "{",
+                      "$sum", BCON_INT32(1), "}", "}", "}", "]");
+  cursor = ok ? mongoc_collection_aggregate(games, MONGOC_QUERY_NONE,
+                                            pipeline, NULL, NULL)
+              : NULL;
+  while (ok && mongoc_cursor_next(cursor, &doc)) {
+    bson_iter_t it;
+    struct gb_ranked r;
+
+    if (!bson_iter_init_find(&it, doc, "_id") ||
+        !read_text(&it, r.winner, sizeof(r.winner)) ||
+        !bson_iter_init_find(&it, doc, "t") ||
+        !gb_store_read_count(&it, &r.wins)) {
+      ok = gb_store_bad_reply(error, "winner total");
+      break;
+    }
+    if (count == cap) {
+      struct gb_ranked *grown;
+      cap = cap ? 2 * cap : 64;
+      grown = realloc(all, cap * sizeof(*grown));
+      if (!grown) {
+        ok = gb_store_out_of_memory(error);
+        break;
+      }
+      all = grown;
+    }
+    all[count++] = r;
+  }
+  if (cursor) {
+    if (ok && mongoc_cursor_error(cursor, error))
+      ok = false;
+    mongoc_cursor_destroy(cursor);
+  }
+  bson_destroy(pipeline);
+
+  for (size_t from = 0; ok && from < count; from += STATEMENTS_PER_COMMAND) {
+    mongoc_bulk_operation_t *bulk =
+        mongoc_collection_create_bulk_operation_with_opts(tallies, NULL);
+    char tid[TALLY_ID_MAX];
+    bson_t reply;
+
+    for (size_t i = from; ok && i < count && i < from + STATEMENTS_PER_COMMAND;
+         i++) {
+      bson_t *filter, *update, *upsert = BCON_NEW("upsert", BCON_BOOL(true));
+      tally_id(tid, sizeof(tid), board->lineage, all[i].winner);
+      filter = BCON_NEW("_id", BCON_UTF8(tid));
+      update = BCON_NEW("$set", "{", "l", BCON_UTF8(board->lineage), "w",
+                        BCON_UTF8(all[i].winner), tally_field[p],
+                        BCON_INT64(all[i].wins), "v", BCON_INT64(0), "}");
+      ok = mongoc_bulk_operation_update_one_with_opts(bulk, filter, update,
+                                                      upsert, error);
+      bson_destroy(upsert);
+      bson_destroy(update);
+      bson_destroy(filter);
+    }
+    if (ok) {
+      ok = mongoc_bulk_operation_execute(bulk, &reply, error);
+      bson_destroy(&reply);
+    }
+    mongoc_bulk_operation_destroy(bulk);
+  }
+  if (ok) {
+    /* Sorted as gb_winner_compare ranks. */
+    struct gb_leaderboard lb;
+    gb_leaderboard_init(&lb, (enum gb_period)p, board->end_ms);
+    for (size_t i = 0; i < count; i++)
+      gb_leaderboard_offer(&lb, all[i].winner, all[i].wins);
+    bp->top_count = 0;
+    for (size_t i = 0; i < lb.winner_count && i < GB_BOARD_TOP; i++) {
+      snprintf(bp->top[i].winner, sizeof(bp->top[i].winner), "%s",
+               lb.winners[i].email);
+      bp->top[i].wins = lb.winners[i].wins;
+      bp->top_count++;
+    }
+    bp->more = count > bp->top_count;
+  }
+  free(all);
+  bson_destroy(match);
+  return ok;
+}
+
+/* No board stored: one is built from the marked games under a new
+ * lineage (I7), its tallies written before the board that names them. */
+static bool rebuild(mongoc_database_t *db, int64_t now_ms,
+                    struct gb_board *board, bson_error_t *error)
+{
+  mongoc_collection_t *games =
+      mongoc_database_get_collection(db, GB_STORE_GAMES);
+  mongoc_collection_t *tallies =
+      mongoc_database_get_collection(db, GB_STORE_TALLIES);
+  bson_t *any = BCON_NEW("k", "{", "$ne", BCON_INT64(0), "}");
+  bson_t *opts = BCON_NEW("limit", BCON_INT64(1), "projection", "{", "_id",
+                          BCON_INT32(1), "}");
+  mongoc_cursor_t *cursor;
+  const bson_t *doc;
+  bool ok = true, marked;
+
+  gb_board_init(board, now_ms);
+  new_lineage(board->lineage);
+  cursor = mongoc_collection_find_with_opts(games, any, opts, NULL);
+  marked = mongoc_cursor_next(cursor, &doc);
+  if (mongoc_cursor_error(cursor, error))
+    ok = false;
+  mongoc_cursor_destroy(cursor);
+  if (ok && marked) {
+    gb_log_info("no leaderboard board stored: rebuilding it from the "
+                "games as lineage %s", board->lineage);
+    for (int p = 0; ok && p < GB_PERIOD_COUNT; p++)
+      ok = rebuild_period(games, tallies, board, p, error);
+  }
+  bson_destroy(opts);
+  bson_destroy(any);
+  mongoc_collection_destroy(tallies);
+  mongoc_collection_destroy(games);
+  return ok;
+}
+
+/* ================ One refresh ================ */
+
+struct refresh_ctx {
+  struct gb_store *store;
+  int64_t now_ms;
+  bool won;                /* the board was written */
+  bool all_pending_taken;  /* every game pending when read was taken in */
+  bool skipped;            /* nothing pending and the board fresh */
+  bool skip_if_fresh;
+  struct gb_board board;   /* the board now stored */
+};
+
+static bool refresh_op(mongoc_database_t *db, void *vctx,
+                       bson_error_t *error)
+{
+  struct refresh_ctx *ctx = vctx;
+  struct gb_store *store = ctx->store;
+  mongoc_collection_t *games =
+      mongoc_database_get_collection(db, GB_STORE_GAMES);
+  mongoc_collection_t *tallies =
+      mongoc_database_get_collection(db, GB_STORE_TALLIES);
+  struct gb_board prev;
+  struct gb_board_step step;
+  struct game_list pending = {0}, edges = {0};
+  struct gb_time_range ranges[GB_BOARD_RANGES];
+  bool ok, found = false, complete = false, too_much = false, began = false;
+  bool all_confirmed;
+  int64_t now;
+
+  memset(&prev, 0, sizeof(prev));
+  memset(&step, 0, sizeof(step));
+  ctx->won = false;
+  ctx->skipped = false;
+  ok = read_board(db, true, &prev, &found, error);
+  if (ok && !found)
+    ok = rebuild(db, ctx->now_ms, &prev, error);
+  if (!ok)
+    goto done;
+  now = ctx->now_ms > prev.end_ms ? ctx->now_ms : prev.end_ms;
+  ok = read_pending(games, &pending, &complete, error);
+  if (!ok)
+    goto done;
+  /* Another instance took everything in a moment ago: nothing to do. */
+  if (found && ctx->skip_if_fresh && pending.count == 0 &&
+      prev.stamp_us / 1000 + store->refresh_interval_ms > gb_time_now_ms()) {
+    ctx->skipped = true;
+    ctx->all_pending_taken = true;
+    gb_board_move(&ctx->board, &prev);
+    goto done;
+  }
+
+  /* Edges too crowded for one step: move the end half as far, again. */
+  for (;;) {
+    size_t n = gb_board_edges(&prev, now, ranges);
+    bool too_many = false;
+
+    ok = read_edges(games, ranges, n, &edges, &too_many, error);
+    if (!ok)
+      goto done;
+    if (!too_many) {
+      if (began)
+        gb_board_step_cleanup(&step);
+      began = true;
+      if (gb_board_step_begin(&step, &prev, now, pending.items,
+                              pending.count, complete, edges.items,
+                              edges.count, &too_much))
+        break;
+      if (!too_much) {
+        ok = gb_store_out_of_memory(error);
+        goto done;
+      }
+    }
+    if (now - prev.end_ms < 2) {
+      bson_set_error(error, GB_STORE_ERROR_DOMAIN, GB_STORE_CONTENDED,
+                     "more than %d games share one window edge",
+                     GB_BOARD_EDGE_MAX);
+      ok = false;
+      goto done;
+    }
+    now = prev.end_ms + (now - prev.end_ms) / 2;
+  }
+
+  all_confirmed = found && prev.seq == store->applied_seq &&
+                  strcmp(prev.lineage, store->applied_lineage) == 0;
+  ok = read_tallies(tallies, &step, all_confirmed, error);
+  if (ok && !gb_board_step_finish(&step, all_confirmed,
+                                  gb_store_next_started_us(store)))
+    ok = gb_store_out_of_memory(error);
+  for (int p = 0; ok && p < GB_PERIOD_COUNT; p++)
+    if (step.refill & (1u << p))
+      ok = read_ranking(tallies, &step, (enum gb_period)p, error);
+  if (ok)
+    ok = write_board(db, &prev, found, &step.next, &ctx->won, error);
+  if (!ok || !ctx->won)
+    goto done;
+  /* The board is the record (I2); these writes may be repeated by the
+   * next refresh if this process stops before they are done. */
+  ok = mark_games(games, &step.next, error) &&
+       write_tallies(tallies, &step.next, error);
+  if (ok) {
+    memcpy(store->applied_lineage, step.next.lineage,
+           sizeof(store->applied_lineage));
+    store->applied_seq = step.next.seq;
+  }
+  ctx->all_pending_taken = step.all_pending_taken;
+  gb_board_move(&ctx->board, &step.next);
+
+done:
+  if (began)
+    gb_board_step_cleanup(&step);
+  gb_board_cleanup(&prev);
+  free(pending.items);
+  free(edges.items);
+  mongoc_collection_destroy(tallies);
+  mongoc_collection_destroy(games);
+  return ok;
+}
+
+/* Runs refreshes until one writes the board (or finds nothing to do);
+ * the caller holds board_lock. */
+static bool refresh_locked(struct gb_store *store, int64_t now_ms,
+                           bool skip_if_fresh, struct refresh_ctx *ctx,
+                           struct gb_error *err)
+{
+  for (int attempt = 0; attempt < REFRESH_ATTEMPTS; attempt++) {
+    memset(ctx, 0, sizeof(*ctx));
+    ctx->store = store;
+    ctx->now_ms = now_ms;
+    ctx->skip_if_fresh = skip_if_fresh;
+    if (!gb_store_run(store, "refreshing the leaderboards", refresh_op, ctx,
+                      err)) {
+      gb_board_cleanup(&ctx->board);
+      return false;
+    }
+    if (ctx->won || ctx->skipped) {
+      store->last_refresh_ms = gb_time_now_ms();
+      return true;
+    }
+    gb_board_cleanup(&ctx->board);
+  }
+  return gb_error_set(err, GB_ERR_UNAVAILABLE, 0, "",
+                      "refreshing the leaderboards: the board kept changing "
+                      "under %d attempts",
+                      REFRESH_ATTEMPTS);
+}
+
+bool gb_store_refresh_leaderboards(struct gb_store *store, int64_t now_ms,
+                                   struct gb_leaderboard *boards,
+                                   struct gb_error *err)
+{
+  struct refresh_ctx *ctx = calloc(1, sizeof(*ctx));
+  bool ok;
+
+  if (!ctx)
+    return gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
+  pthread_mutex_lock(&store->board_lock);
+  /* More pending games than one refresh takes: the next ones go on. */
+  for (int round = 0; round < REFRESH_ROUNDS; round++) {
+    ok = refresh_locked(store, now_ms, false, ctx, err);
+    if (!ok || ctx->all_pending_taken)
+      break;
+    gb_board_cleanup(&ctx->board);
+  }
+  pthread_mutex_unlock(&store->board_lock);
+  if (ok && boards)
+    for (int p = 0; p < GB_PERIOD_COUNT; p++)
+      gb_board_leaderboard(&ctx->board, (enum gb_period)p, &boards[p]);
+  gb_board_cleanup(&ctx->board);
+  free(ctx);
+  return ok;
+}
+
+static void sleep_ms(long ms)
+{
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+  if (ms > 0)
+    nanosleep(&ts, NULL);
+}
+
+bool gb_store_sync(struct gb_store *store, struct gb_error *err)
+{
+  struct refresh_ctx *ctx;
+  uint64_t ticket, start_ticket;
+  bool ok = true;
+
+  pthread_mutex_lock(&store->board_lock);
+  ticket = ++store->tickets;
+  while (ok && store->covered_ticket < ticket) {
+    int64_t due = store->last_refresh_ms + store->refresh_interval_ms;
+    int64_t now = gb_time_now_ms();
+
+    /* At most one refresh per interval: the games stored meanwhile wait
+     * with this one and are taken in together (group commit). */
+    if (due > now) {
+      pthread_mutex_unlock(&store->board_lock);
+      sleep_ms((long)(due - now));
+      pthread_mutex_lock(&store->board_lock);
+      if (store->covered_ticket >= ticket)
+        break;
+    }
+    start_ticket = store->tickets;
+    ctx = calloc(1, sizeof(*ctx));
+    if (!ctx) {
+      ok = gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
+      break;
+    }
+    ok = refresh_locked(store, gb_time_now_ms(), true, ctx, err);
+    if (ok && ctx->all_pending_taken && store->covered_ticket < start_ticket)
+      store->covered_ticket = start_ticket;
+    gb_board_cleanup(&ctx->board);
+    free(ctx);
+  }
+  pthread_mutex_unlock(&store->board_lock);
+  return ok;
+}
+
+/* ================ Reading ================ */
+
+struct read_ctx {
+  struct gb_board board;
+  bool found;
+};
+
+static bool read_op(mongoc_database_t *db, void *vctx, bson_error_t *error)
+{
+  struct read_ctx *ctx = vctx;
+
+  return read_board(db, false, &ctx->board, &ctx->found, error);
+}
+
+bool gb_store_read_leaderboard(struct gb_store *store, enum gb_period period,
+                               int64_t now_ms, struct gb_leaderboard *board,
+                               bool *found, struct gb_error *err)
+{
+  struct read_ctx *ctx = calloc(1, sizeof(*ctx));
+  bool ok;
+
+  if (!ctx)
+    return gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
+  ok = gb_store_run(store, "reading the leaderboard", read_op, ctx, err);
+  if (ok) {
+    /* Older than the TTL: the windows' edges have moved too far. */
+    *found = ctx->found &&
+             ctx->board.end_ms + (int64_t)store->ttl_seconds * 1000 > now_ms;
+    if (*found)
+      gb_board_leaderboard(&ctx->board, period, board);
+  }
+  gb_board_cleanup(&ctx->board);
+  free(ctx);
+  return ok;
+}
+
+void gb_store_set_refresh_interval_ms(struct gb_store *store, long ms)
+{
+  store->refresh_interval_ms = ms < 0 ? 0 : ms;
+}
