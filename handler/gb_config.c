@@ -1,5 +1,7 @@
 #include "gb_config.h"
 
+#include "gb_store.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,7 +168,8 @@ static bool event_grid_settings(struct gb_config *cfg, gb_config_lookup lookup,
 bool gb_config_load(struct gb_config *cfg, gb_config_lookup lookup,
                     void *ctx, struct gb_error *err)
 {
-  long port, ttl, threads, body, timeout;
+  long port, ttl, refresh_ms, threads, body, timeout, db_clients;
+  long keep_alive;
   const char *port_name = "FUNCTIONS_CUSTOMHANDLER_PORT";
 
   memset(cfg, 0, sizeof(*cfg));
@@ -198,8 +201,15 @@ bool gb_config_load(struct gb_config *cfg, gb_config_lookup lookup,
 
   if (!integer_setting(lookup, ctx, "LEADERBOARD_TTL_SECONDS", 86400, 1,
                        31536000, &ttl, err) ||
+      !integer_setting(lookup, ctx, "LEADERBOARD_REFRESH_MS",
+                       GB_STORE_REFRESH_INTERVAL_MS, 0, 60000, &refresh_ms,
+                       err) ||
       !integer_setting(lookup, ctx, "GRIDBOARD_THREADS", 32, 1, 512,
                        &threads, err) ||
+      !integer_setting(lookup, ctx, "GRIDBOARD_DB_CLIENTS", 32, 1, 512,
+                       &db_clients, err) ||
+      !integer_setting(lookup, ctx, "GRIDBOARD_KEEP_ALIVE_MS", 5000, 100,
+                       600000, &keep_alive, err) ||
       !integer_setting(lookup, ctx, "GRIDBOARD_MAX_BODY_BYTES", 4194304, 1024,
                        67108864, &body, err) ||
       !integer_setting(lookup, ctx, "GRIDBOARD_REQUEST_TIMEOUT_MS", 30000,
@@ -214,7 +224,10 @@ bool gb_config_load(struct gb_config *cfg, gb_config_lookup lookup,
 
   cfg->port = (int)port;
   cfg->ttl_seconds = ttl;
+  cfg->refresh_ms = refresh_ms;
   cfg->threads = (int)threads;
+  cfg->db_clients = (int)db_clients;
+  cfg->keep_alive_ms = keep_alive;
   cfg->max_body_bytes = (size_t)body;
   cfg->request_timeout_ms = timeout;
   return true;

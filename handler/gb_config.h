@@ -16,7 +16,10 @@ struct gb_config {
   const char *connection_string;  /* COSMOS_CONNECTION_STRING (secret) */
   const char *database;           /* COSMOS_DATABASE */
   long ttl_seconds;               /* LEADERBOARD_TTL_SECONDS */
+  long refresh_ms;                /* LEADERBOARD_REFRESH_MS */
   int threads;                    /* GRIDBOARD_THREADS */
+  int db_clients;                 /* GRIDBOARD_DB_CLIENTS: pool bound */
+  long keep_alive_ms;             /* GRIDBOARD_KEEP_ALIVE_MS */
   size_t max_body_bytes;          /* GRIDBOARD_MAX_BODY_BYTES */
   long request_timeout_ms;        /* GRIDBOARD_REQUEST_TIMEOUT_MS */
   bool enable_generate;           /* GRIDBOARD_ENABLE_GENERATE */

@@ -7,20 +7,24 @@
 #include "gb_json.h"
 #include "gb_text.h"
 
-static void keep_invocation_id(struct gb_invocation *inv, const char *id)
+const char *gb_invocation_id_loggable(const char *id)
 {
   const char *p;
 
-  snprintf(inv->id, sizeof(inv->id), "-");
   if (!id || !*id || strlen(id) > GB_INVOCATION_ID_MAX)
-    return;
+    return "-";
   for (p = id; *p; p++) {
     char c = *p;
     if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
           (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'))
-      return;
+      return "-";
   }
-  snprintf(inv->id, sizeof(inv->id), "%s", id);
+  return id;
+}
+
+static void keep_invocation_id(struct gb_invocation *inv, const char *id)
+{
+  snprintf(inv->id, sizeof(inv->id), "%s", gb_invocation_id_loggable(id));
 }
 
 bool gb_invocation_parse(struct gb_invocation *inv, const char *body,

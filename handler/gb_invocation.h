@@ -24,6 +24,11 @@ struct gb_invocation {
   char id[GB_INVOCATION_ID_MAX + 1]; /* X-Azure-Functions-InvocationId */
 };
 
+/* id as it may appear in a log line: the header value when it is a
+ * plausible id (letters, digits, '-', '_', '.', at most
+ * GB_INVOCATION_ID_MAX), else "-". */
+const char *gb_invocation_id_loggable(const char *id);
+
 /* Parses an envelope body. invocation_id is the header value (may be NULL);
  * it is kept only if it is a plausible id, else "-". On failure returns
  * false with err filled (GB_ERR_INVALID naming the field); call

@@ -18,12 +18,25 @@
 #include "fn_generate.h"
 #include "fn_get_stats.h"
 #include "fn_send_result.h"
+#include "gb_invocation.h"
 #include "gb_json.h"
 #include "gb_log.h"
+#include "gb_text.h"
 
+/* Connections and threads. civetweb 1.15 gives each connection one of its
+ * num_threads workers from accept to close, idle keep-alive time
+ * included, and starts every worker before it listens (about 20-30 us a
+ * thread here, all of it before the first GET / is answered). So the
+ * thread count stays small and a reply keeps its connection open only
+ * while a worker is left over for the next one: once every worker holds a
+ * connection, each reply says Connection: close and its worker takes the
+ * next waiting connection at once. No connection waits on another one's
+ * idle time, whatever the number a pooling client opens; a client that
+ * keeps fewer connections than there are workers keeps all of them. */
 struct gb_server {
   struct mg_context *ctx;
   const struct gb_app *app;
+  atomic_int held; /* connections a worker is serving, idle ones too */
 };
 
 /* ================ Route table ================ */
@@ -209,9 +222,38 @@ static const struct route *find_route(const char *method, const char *path,
   return NULL;
 }
 
+/* One stderr line per failed invocation (any reply but 2xx), the only
+ * words of a failure the host keeps: it drops the body of a non-2xx reply
+ * with its Logs, and logs the handler's stderr at Error. From the reply's
+ * error object, whose message never holds a secret (gb_error.h). */
+static void log_failure(const char *function, const char *invocation_id,
+                        const struct gb_reply *reply)
+{
+  const cJSON *error = cJSON_GetObjectItemCaseSensitive(reply->body, "error");
+  const cJSON *code = cJSON_GetObjectItemCaseSensitive(error, "code");
+  const cJSON *field = cJSON_GetObjectItemCaseSensitive(error, "field");
+  const cJSON *message = cJSON_GetObjectItemCaseSensitive(error, "message");
+  const cJSON *retryable = cJSON_GetObjectItemCaseSensitive(error,
+                                                            "retryable");
+  const char *reason = cJSON_IsString(message) ? message->valuestring
+                                               : "no reason given";
+  char name[80], where[80], why[300];
+
+  gb_text_sanitize(name, sizeof(name), function, strlen(function));
+  gb_text_sanitize(where, sizeof(where),
+                   cJSON_IsString(field) ? field->valuestring : "-",
+                   strlen(cJSON_IsString(field) ? field->valuestring : "-"));
+  gb_text_sanitize(why, sizeof(why), reason, strlen(reason));
+  gb_log_error("invocation failed: function=%s invocation=%s status=%d "
+               "kind=%s retryable=%s field=%s reason=%s",
+               name, gb_invocation_id_loggable(invocation_id), reply->status,
+               cJSON_IsString(code) ? code->valuestring : "internal_error",
+               cJSON_IsTrue(retryable) ? "true" : "false", where, why);
+}
+
 static int on_request(struct mg_connection *conn, void *cbdata)
 {
-  const struct gb_server *server = cbdata;
+  struct gb_server *server = cbdata;
   const struct mg_request_info *ri = mg_get_request_info(conn);
   const struct gb_config *cfg = server->app->config;
   struct gb_error err = {0};
@@ -246,6 +288,14 @@ static int on_request(struct mg_connection *conn, void *cbdata)
   route->handler(server->app, &req, &reply);
 
 send:
+  if (reply.status < 200 || reply.status > 299)
+    log_failure(route ? route->path + 1
+                      : ri->local_uri + (ri->local_uri[0] == '/'),
+                mg_get_header(conn, "X-Azure-Functions-InvocationId"), &reply);
+  /* Every worker holds a connection: this one's worker goes to the next
+   * waiting connection instead of waiting for this one's next request. */
+  if (atomic_load(&server->held) >= cfg->threads)
+    close_connection = true;
   send_reply(conn, &reply, close_connection);
   cJSON_Delete(reply.body);
   free(body);
@@ -259,6 +309,24 @@ send:
 static int on_begin_request(struct mg_connection *conn)
 {
   return on_request(conn, mg_get_user_data(mg_get_context(conn)));
+}
+
+static struct gb_server *server_of(const struct mg_connection *conn)
+{
+  return mg_get_user_data(mg_get_context(conn));
+}
+
+static int on_init_connection(const struct mg_connection *conn,
+                              void **conn_data)
+{
+  (void)conn_data;
+  atomic_fetch_add(&server_of(conn)->held, 1);
+  return 0;
+}
+
+static void on_connection_close(const struct mg_connection *conn)
+{
+  atomic_fetch_sub(&server_of(conn)->held, 1);
 }
 
 static int on_log_message(const struct mg_connection *conn,
@@ -280,12 +348,13 @@ struct gb_server *gb_server_start(const struct gb_app *app,
   struct mg_init_data init;
   struct mg_error_data error;
   unsigned error_code = 0;
-  char ports[32], threads[16], timeout[24], error_text[256] = "";
+  char ports[32], threads[16], timeout[24], keep_alive[24];
+  char error_text[256] = "";
   const char *options[] = {"listening_ports", ports,
                            "num_threads", threads,
                            "request_timeout_ms", timeout,
                            "enable_keep_alive", "yes",
-                           "keep_alive_timeout_ms", "5000",
+                           "keep_alive_timeout_ms", keep_alive,
                            "tcp_nodelay", "1",
                            "listen_backlog", "512",
                            NULL, NULL};
@@ -298,10 +367,14 @@ struct gb_server *gb_server_start(const struct gb_app *app,
   snprintf(ports, sizeof(ports), "127.0.0.1:%d", cfg->port);
   snprintf(threads, sizeof(threads), "%d", cfg->threads);
   snprintf(timeout, sizeof(timeout), "%ld", cfg->request_timeout_ms);
+  snprintf(keep_alive, sizeof(keep_alive), "%ld", cfg->keep_alive_ms);
+  atomic_init(&server->held, 0);
 
   memset(&callbacks, 0, sizeof(callbacks));
   callbacks.begin_request = on_begin_request;
   callbacks.log_message = on_log_message;
+  callbacks.init_connection = on_init_connection;
+  callbacks.connection_close = on_connection_close;
   memset(&init, 0, sizeof(init));
   init.callbacks = &callbacks;
   init.user_data = server;

@@ -58,11 +58,12 @@ int main(void)
   }
   mg_init_library(0);
   app.store = gb_store_new(config.connection_string, config.database,
-                           config.threads, config.ttl_seconds, &err);
+                           config.db_clients, config.ttl_seconds, &err);
   if (!app.store) {
     gb_log_error("configuration: %s", err.message);
     goto done;
   }
+  gb_store_set_refresh_interval_ms(app.store, config.refresh_ms);
   if (config.eg_endpoint) {
     app.publisher = gb_publisher_new(&config, &err);
     if (!app.publisher) {
@@ -78,8 +79,10 @@ int main(void)
     gb_log_error("start-up: %s", err.message);
     goto done;
   }
-  gb_log_info("listening on 127.0.0.1:%d (database %s, %d threads)",
-              config.port, config.database, config.threads);
+  gb_log_info("listening on 127.0.0.1:%d (database %s, %d threads, "
+              "%d database clients)",
+              config.port, config.database, config.threads,
+              config.db_clients);
 
   sig = wait_for_stop_signal(&stop_signals);
   gb_log_info("signal %d: finishing requests in flight, then stopping", sig);

@@ -34,6 +34,8 @@ static void test_defaults(void)
   CHECK_STR(cfg.database, "rockpaperscissors");
   CHECK_INT(cfg.ttl_seconds, 86400);
   CHECK_INT(cfg.threads, 32);
+  CHECK_INT(cfg.db_clients, 32);
+  CHECK_INT(cfg.keep_alive_ms, 5000);
   CHECK_INT(cfg.max_body_bytes, 4194304);
   CHECK_INT(cfg.request_timeout_ms, 30000);
 }
@@ -45,6 +47,8 @@ static void test_overrides(void)
                        "COSMOS_DATABASE", "leaderboard_2",
                        "LEADERBOARD_TTL_SECONDS", "200",
                        "GRIDBOARD_THREADS", "8",
+                       "GRIDBOARD_DB_CLIENTS", "3",
+                       "GRIDBOARD_KEEP_ALIVE_MS", "60000",
                        "GRIDBOARD_MAX_BODY_BYTES", "65536",
                        "GRIDBOARD_REQUEST_TIMEOUT_MS", "5000", NULL};
   struct gb_config cfg;
@@ -55,6 +59,8 @@ static void test_overrides(void)
   CHECK_STR(cfg.database, "leaderboard_2");
   CHECK_INT(cfg.ttl_seconds, 200);
   CHECK_INT(cfg.threads, 8);
+  CHECK_INT(cfg.db_clients, 3); /* bounded apart from the threads */
+  CHECK_INT(cfg.keep_alive_ms, 60000);
   CHECK_INT(cfg.max_body_bytes, 65536);
   CHECK_INT(cfg.request_timeout_ms, 5000);
 }
