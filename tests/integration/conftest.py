@@ -56,7 +56,11 @@ def start_handler(ferretdb, database_name):
         settings = {"COSMOS_CONNECTION_STRING":
                     ferretdb.handler_uri(uri_options),
                     "COSMOS_DATABASE": database_name,
-                    "GRIDBOARD_THREADS": "32"}
+                    "GRIDBOARD_THREADS": "32",
+                    # Each delivery refreshes at once: the suite checks the
+                    # leaderboards right after its deliveries. The default
+                    # interval has tests of its own.
+                    "LEADERBOARD_REFRESH_MS": "0"}
         settings.update(env or {})
         handler = Handler(settings).start(wait=wait)
         started.append(handler)

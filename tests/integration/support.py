@@ -317,13 +317,18 @@ def oracle(games, now):
 
 
 def stored_boards(db):
-    """The three stats documents as the oracle's shape."""
+    """The three saved leaderboards of the board document, in the oracle's
+    shape."""
     boards = {}
-    for doc in db.stats.find():
-        boards[doc["_id"]] = {
-            "games": doc["games"],
-            "moves": [m["count"] for m in doc["moves"]],
-            "winners": [(w["winnerEmail"], w["wins"]) for w in doc["winners"]],
+    doc = db.boards.find_one({"_id": "leaderboards"})
+    for key, period in (("p0", "Daily"), ("p1", "Weekly"), ("p2", "Monthly")):
+        if doc is None:
+            continue
+        p = doc[key]
+        boards[period] = {
+            "games": p["g"],
+            "moves": [p["r"], p["pa"], p["sc"]],
+            "winners": [(w["w"], w["n"]) for w in p["top"][:10]],
         }
     return boards
 

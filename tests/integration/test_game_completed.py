@@ -43,11 +43,12 @@ def test_a_game_updates_all_three_leaderboards(handler, mongo):
     for period in ("Daily", "Weekly", "Monthly"):
         assert boards[period] == {"games": 1, "moves": [3, 2, 1],
                                   "winners": [("alice@example.com", 1)]}
-        doc = mongo.stats.find_one({"_id": period})
-        assert doc["period"] == period
-        assert doc["expiresAt"] - doc["computedAt"] >= dt.timedelta(
-            seconds=86399)
+    # Taken in by the board that counted it: marked with its sequence.
+    board = mongo.boards.find_one({"_id": "leaderboards"})
+    assert mongo.games.find_one({"_id": g["Id"]})["k"] == board["s"]
+    assert board["take"] == [g["Id"]]
     assert "Timestamp_1" in mongo.games.index_information()
+    assert "k_1" in mongo.games.index_information()
 
 
 def test_windows_hold_the_right_games(handler, mongo):
@@ -193,17 +194,24 @@ def test_database_down_fails_then_redelivery_counts_once(ferretdb,
 
 def test_failed_refresh_is_repaired_by_the_redelivery(ferretdb, handler,
                                                       mongo):
-    # The game is stored, then the leaderboards are lost (as if the first
-    # delivery died before writing them): the redelivery, a duplicate,
-    # must still rebuild them.
-    g = game()
-    event = event_grid_event(g)
-    assert handler.deliver(event)[0] == 200
-    mongo.stats.delete_many({})
-    status, reply = handler.deliver(event)
+    # The game is stored but not taken in (as if the first delivery died
+    # between its insert and the refresh): the redelivery, a duplicate,
+    # counts it once.
+    g, other = game(), game(winner="bob@example.com")
+    assert handler.deliver(event_grid_event(other))[0] == 200
+    mongo.games.insert_one({
+        "_id": g["Id"], "WinnerEmail": g["WinnerEmail"],
+        "RockCount": g["RockCount"], "PaperCount": g["PaperCount"],
+        "ScissorsCount": g["ScissorsCount"],
+        "Timestamp": parse_iso(g["Timestamp"]), "storedAt": utcnow(), "k": 0})
+    status, reply = handler.deliver(event_grid_event(g))
     assert status == 200
     assert " outcome=duplicate " in reply["Logs"][0]
-    assert_boards_match(mongo, [g])
+    assert_boards_match(mongo, [g, other])
+    # The board lost: rebuilt from the games, nothing counted twice.
+    mongo.boards.delete_many({})
+    assert handler.deliver(event_grid_event(g))[0] == 200
+    assert_boards_match(mongo, [g, other])
 
 
 def test_200_concurrent_distinct_games_are_all_counted(handler, mongo):

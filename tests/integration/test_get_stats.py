@@ -79,21 +79,22 @@ def test_missing_expired_or_damaged_cache_is_recomputed(start_handler, mongo):
     games = [game(), game()]
     for g in games:
         handler.deliver(event_grid_event(g))
-    mongo.stats.delete_one({"_id": "Weekly"})
+    mongo.boards.delete_one({"_id": "leaderboards"})
     status, _, body, logs = get_stats(handler, "Weekly")
     assert status == 200 and body["games"] == 2
     assert logs[0].endswith("source=recomputed")
-    assert mongo.stats.find_one({"_id": "Weekly"})["games"] == 2
+    assert mongo.boards.find_one()["p1"]["g"] == 2
 
-    time.sleep(1.2)  # past the TTL: FerretDB keeps the document
+    time.sleep(1.2)  # past the TTL: the windows' edges moved too far
     status, _, body, logs = get_stats(handler, "Daily")
     assert logs[0].endswith("source=recomputed")
 
-    mongo.stats.update_one({"_id": "Monthly"},
-                           {"$set": {"winners": "garbage"}})
+    # A board that is not what gridboard wrote is an error, not a silent
+    # rebuild over it.
+    mongo.boards.update_one({}, {"$set": {"p2.top": "garbage"}})
     status, _, body, logs = get_stats(handler, "Monthly")
-    assert status == 200 and body["games"] == 2
-    assert logs[0].endswith("source=recomputed")
+    assert status == 500
+    assert "board" in body["error"]["message"]
 
 
 def test_database_down_is_503_not_stale(ferretdb, start_handler):
@@ -120,11 +121,11 @@ def test_generate_stores_games_and_recomputes(start_handler, mongo):
     status, body = generate(handler, "60")
     assert status == 200 and body == {"generated": 60}
     assert mongo.games.count_documents({}) == 60
-    monthly = mongo.stats.find_one({"_id": "Monthly"})
+    monthly = mongo.boards.find_one()["p2"]
     in_month = sum(1 for g in mongo.games.find()
                    if g["Timestamp"].replace(tzinfo=dt.timezone.utc) >=
-                   monthly["windowStart"].replace(tzinfo=dt.timezone.utc))
-    assert monthly["games"] == in_month
+                   monthly["start"].replace(tzinfo=dt.timezone.utc))
+    assert monthly["g"] == in_month
     emails = {g["WinnerEmail"] for g in mongo.games.find()}
     assert emails <= {f"player{i}@example.com" for i in range(6)} | {"Bot"}
     for bad in ("0", "-3", "1.5", "10001", '"100"', "", "[1]"):
