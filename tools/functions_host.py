@@ -31,6 +31,14 @@ handler. It reads the app's real configuration, host.json and every
   202 when all succeed, 500 when any fails;
 - applies host.json functionTimeout and prints each invocation's Logs.
 
+Like the host, it sends invocations through one pooled keep-alive client
+(connections reused, no per-server limit, every invocation sent at once),
+drops the body and Logs of a non-2xx reply (only "Response status code
+does not indicate success: N" is logged), logs the handler's stdout at
+Information and its stderr at Error, compares aeg-event-type without
+regard to case, and answers the validation handshake as the Event Grid
+extension does: 200, text/plain, {"validationResponse":"<code>"}.
+
 Usage:
   python tools/functions_host.py --host-json host.json \\
       --functions function-app --handler build/gridboard-handler \\
@@ -44,7 +52,6 @@ Without --keys every key check fails, so only anonymous functions answer.
 
 import argparse
 import base64
-import concurrent.futures
 import datetime as dt
 import hmac
 import http.client
@@ -94,13 +101,16 @@ def timespan_seconds(text, default):
 
 
 class Log:
+    """The host's console log: "[time Level] text", Information on stdout
+    and Error on stderr."""
     lock = threading.Lock()
 
     @classmethod
-    def line(cls, text, stream=sys.stdout):
+    def line(cls, text, level="Information"):
         stamp = dt.datetime.now(dt.timezone.utc).strftime("%H:%M:%S.%f")[:-3]
+        stream = sys.stderr if level == "Error" else sys.stdout
         with cls.lock:
-            print(f"[{stamp}] {text}", file=stream, flush=True)
+            print(f"[{stamp} {level}] {text}", file=stream, flush=True)
 
 
 # ---------------------------------------------------------------- functions
@@ -223,17 +233,20 @@ class Worker:
                                      cwd=self.cwd,
                                      env=env, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE)
-        for stream, out in ((self.proc.stdout, sys.stdout),
-                            (self.proc.stderr, sys.stderr)):
-            threading.Thread(target=self.relay, args=(stream, out),
+        # UseStdErrorStreamForErrorsOnly: stdout at Information, stderr at
+        # Error.
+        for stream, level in ((self.proc.stdout, "Information"),
+                              (self.proc.stderr, "Error")):
+            threading.Thread(target=self.relay, args=(stream, level),
                              daemon=True).start()
         threading.Thread(target=self.watch, args=(self.proc,),
                          daemon=True).start()
         return self.wait_ready(self.proc)
 
-    def relay(self, stream, out):
+    def relay(self, stream, level):
         for raw in iter(stream.readline, b""):
-            Log.line("handler: " + raw.decode(errors="replace").rstrip(), out)
+            Log.line("handler: " + raw.decode(errors="replace").rstrip(),
+                     level)
 
     def wait_ready(self, proc):
         deadline = time.monotonic() + self.init_timeout
@@ -259,7 +272,7 @@ class Worker:
                     self.state.notify_all()
                 return True
         if proc.poll() is None:
-            Log.line("Initializing HttpWorker timed out.", sys.stderr)
+            Log.line("Initializing HttpWorker timed out.", "Error")
             proc.kill()
         return False
 
@@ -271,16 +284,16 @@ class Worker:
                 return
         if code == 0:
             Log.line("Worker process exited with code 0: not restarted; "
-                     "invocations will fail.", sys.stderr)
+                     "invocations will fail.", "Error")
             return
         if code != 200:
             now = time.monotonic()
             self.errors = [t for t in self.errors
                            if now - t < ERROR_WINDOW_SECONDS] + [now]
-            Log.line(f"{self.exe} exited with code {code}", sys.stderr)
+            Log.line(f"{self.exe} exited with code {code}", "Error")
             if len(self.errors) >= ERROR_THRESHOLD:
                 Log.line("Exceeded http worker restart retry count. Shutting "
-                         "down Functions Host", sys.stderr)
+                         "down Functions Host", "Error")
                 self.gave_up = True
                 os.kill(os.getpid(), signal.SIGTERM)
                 return
@@ -317,6 +330,65 @@ class InvocationFailed(Exception):
     pass
 
 
+class ConnectionPool:
+    """The host's one HttpClient: keep-alive connections to the handler,
+    reused most recently idle first, a new one whenever none is idle, no
+    limit on their number. A connection that closed while idle is retried
+    once on a new one, as SocketsHttpHandler does before any reply byte."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.idle = []  # (port, connection)
+        self.opened = 0
+
+    def send(self, port, timeout, method, path, body, headers):
+        for attempt in (0, 1):
+            conn = None
+            with self.lock:
+                while self.idle and conn is None:
+                    idle_port, c = self.idle.pop()
+                    if idle_port == port:
+                        conn = c
+                    else:
+                        c.close()  # a handler that was restarted
+                reused = conn is not None
+                if not reused:
+                    self.opened += 1
+            if conn is None:
+                conn = http.client.HTTPConnection("127.0.0.1", port,
+                                                  timeout=timeout)
+            conn.timeout = timeout
+            if conn.sock is not None:
+                conn.sock.settimeout(timeout)
+            try:
+                conn.request(method, path, iter([body]), headers,
+                             encode_chunked=True)
+                resp = conn.getresponse()
+                raw = resp.read()
+            except (http.client.RemoteDisconnected, BrokenPipeError,
+                    ConnectionResetError) as e:
+                conn.close()
+                if reused and attempt == 0:
+                    continue
+                raise OSError(str(e) or type(e).__name__) from e
+            except BaseException:
+                conn.close()
+                raise
+            if resp.will_close:
+                conn.close()
+            else:
+                with self.lock:
+                    self.idle.append((port, conn))
+            return resp, raw
+        raise OSError("unreachable")
+
+    def close(self):
+        with self.lock:
+            for _, conn in self.idle:
+                conn.close()
+            self.idle = []
+
+
 class Host:
     def __init__(self, args):
         with open(args.host_json) as f:
@@ -338,7 +410,7 @@ class Host:
         app_root = os.path.dirname(os.path.abspath(args.host_json))
         self.worker = Worker(self.config, app_root, args.handler, settings,
                              shlex.split(args.handler_wrapper))
-        self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=64)
+        self.client = ConnectionPool()
 
     # -- keys -------------------------------------------------------------
 
@@ -386,17 +458,12 @@ class Host:
             raise InvocationFailed("the handler is not running")
         body = json.dumps(envelope).encode()
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", port,
-                                              timeout=self.timeout)
-            conn.request("POST", "/" + function, iter([body]), {
+            resp, raw = self.client.send(port, self.timeout, "POST",
+                                         "/" + function, body, {
                 "X-Azure-Functions-HostVersion": HOST_VERSION,
                 "X-Azure-Functions-InvocationId": invocation_id,
                 "User-Agent": f"Azure-Functions-Host/{HOST_VERSION}",
-                "Content-Type": "application/json; charset=utf-8"},
-                encode_chunked=True)
-            resp = conn.getresponse()
-            raw = resp.read()
-            conn.close()
+                "Content-Type": "application/json; charset=utf-8"})
         except socket.timeout:
             self.done(function, invocation_id, started, "Timeout")
             raise InvocationFailed(f"Timeout value of {self.timeout}s was "
@@ -408,6 +475,8 @@ class Host:
         content_type = resp.getheader("Content-Type", "").split(";")[0]
         try:
             if not 200 <= resp.status < 300:
+                # EnsureSuccessStatusCode before the body is read: the
+                # reply's body and its Logs are never seen.
                 raise InvocationFailed(
                     f"Response status code does not indicate success: "
                     f"{resp.status}")
@@ -574,7 +643,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             reply = host.invoke(function.name, {
                 "Data": {function.binding: req}, "Metadata": metadata})
         except InvocationFailed as e:
-            Log.line(f"{function.name}: {e}", sys.stderr)
+            Log.line(f"{function.name}: {e}", "Error")
             return self.send(500)
         outputs = next((v for k, v in reply.items()
                         if k.lower() == "outputs"), None) or {}
@@ -588,7 +657,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if not isinstance(res, dict):
             Log.line(f"{function.name}: Failed while trying to Deserialize "
                      "to httpOutputBindingResponse. Output is not in "
-                     "expected format", sys.stderr)
+                     "expected format", "Error")
             return self.send(500)
         res = {k.lower(): v for k, v in res.items()}
         try:
@@ -621,12 +690,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send(200, headers={"Webhook-Allowed-Origin": allowed})
         if self.command != "POST":
             return self.send(405)
-        kind = self.headers.get("aeg-event-type", "")
+        kind = (self.headers.get("aeg-event-type") or "").lower()
         try:
             events = json.loads(body) if body else None
         except ValueError:
             return self.send(400, b"The request body is not JSON.")
-        if kind == "SubscriptionValidation":
+        if kind == "subscriptionvalidation":
             first = events[0] if isinstance(events, list) and events else \
                 events
             data = first.get("data") if isinstance(first, dict) else None
@@ -634,11 +703,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 data = json.loads(data)
             code = data.get("validationCode") if isinstance(data, dict) \
                 else None
-            return self.send(200, json.dumps({"validationResponse": code})
-                             .encode(), {"Content-Type": "application/json"})
-        if kind == "Unsubscribe":
+            # StringContent(JsonSerializer.Serialize(...)): compact JSON
+            # sent as text/plain; charset=utf-8.
+            return self.send(200, json.dumps(
+                {"validationResponse": code}, separators=(",", ":"))
+                .encode(), {"Content-Type": "text/plain; charset=utf-8"})
+        if kind == "unsubscribe":
             return self.send(202)
-        if kind != "Notification":
+        if kind != "notification":
             return self.send(400)
         if isinstance(events, dict):
             events = [events]
@@ -653,16 +725,27 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     "MethodName": function.name, "UtcNow": utcnow_text(),
                     "RandGuid": str(uuid.uuid4())}}})
 
-        futures = [host.pool.submit(run, e) for e in events]
-        failures = []
-        for future in futures:
+        # Task.WhenAll: every element invoked at once, however many.
+        results = [None] * len(events)
+
+        def run_one(i, event):
             try:
-                future.result()
+                run(event)
             except InvocationFailed as e:
-                failures.append(str(e))
+                results[i] = str(e)
+            except Exception as e:  # noqa: BLE001 - reported as a failure
+                results[i] = f"{type(e).__name__}: {e}"
+
+        threads = [threading.Thread(target=run_one, args=(i, e), daemon=True)
+                   for i, e in enumerate(events)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        failures = [r for r in results if r is not None]
         if failures:
             Log.line(f"{function.name}: {len(failures)} of {len(events)} "
-                     f"invocations failed: {failures[0]}", sys.stderr)
+                     f"invocations failed: {failures[0]}", "Error")
             return self.send(500, failures[0].encode())
         self.send(202)
 
@@ -709,7 +792,7 @@ def main():
     signal.signal(signal.SIGINT, stop)
     server.serve_forever()
     host.worker.stop()
-    host.pool.shutdown(wait=False)
+    host.client.close()
     sys.exit(1 if host.worker.gave_up else 0)
 
 
