@@ -53,6 +53,11 @@ param cosmosDatabaseName string = 'rockpaperscissors'
 @maxValue(31536000)
 param leaderboardTtlSeconds int = 86400
 
+@description('LEADERBOARD_REFRESH_MS: least time between two leaderboard refreshes of one instance; games stored meanwhile are taken in together.')
+@minValue(0)
+@maxValue(60000)
+param leaderboardRefreshMs int = 1000
+
 @description('EVENT_GRID_AUTH: key sends aeg-sas-key, sas a SAS token signed with the key.')
 @allowed([
   'key'
@@ -297,6 +302,7 @@ var appSettings = {
   COSMOS_CONNECTION_STRING: useKeyVault ? '${keyVaultRef}cosmos-connection-string)' : cosmos.listConnectionStrings().connectionStrings[0].connectionString
   COSMOS_DATABASE: cosmosDatabaseName
   LEADERBOARD_TTL_SECONDS: string(leaderboardTtlSeconds)
+  LEADERBOARD_REFRESH_MS: string(leaderboardRefreshMs)
   GRIDBOARD_THREADS: '32'
   GRIDBOARD_MAX_BODY_BYTES: '4194304'
   GRIDBOARD_REQUEST_TIMEOUT_MS: '30000'

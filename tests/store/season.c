@@ -10,7 +10,9 @@
  * time, late by hours or days, from before the window, up to a day early;
  * some are delivered again; some invocations "fail" after storing the game
  * (the game stays pending) and are delivered again later, as Event Grid would; sometimes the board is
- * deleted and must be rebuilt from the games; sometimes a read refreshes
+ * deleted and must be rebuilt from the games; sometimes a refresh "crashes"
+ * right after its board write (its marks and tally writes undone, the other
+ * of two stores going on); sometimes a read refreshes
  * with no new game. Exits 0 and prints the figures when every check
  * passed. */
 #include <inttypes.h>
@@ -59,6 +61,12 @@ struct season {
   size_t outstanding[MAX_GAMES]; /* stored, refresh "failed" */
   size_t outstanding_count;
   long checks, redeliveries, failures, rebuilds, reads, late, early;
+  long crashes;
+  bool rebuilding;
+  /* Two stores, as two instances: after a simulated crash the other one
+   * goes on, with none of the crashed one's memory. */
+  struct gb_store *stores[2];
+  int current;
   /* Round trips of storing a game and refreshing, recomputation aside. */
   uint64_t commands, commands_max, commands_before_check;
   long delivered;
@@ -135,13 +143,121 @@ static void same_or_die(const struct gb_leaderboard *a,
   exit(1);
 }
 
+static void mongo_or_die(bool ok, const char *what, const bson_error_t *e)
+{
+  if (!ok) {
+    fprintf(stderr, "season: %s: %s\n", what, e->message);
+    exit(1);
+  }
+}
+
+/* Undoes what a refresh wrote after its board: the marks of the games it
+ * took in and its tally writes, as if its process had stopped right after
+ * the board write. tallies_before is the tallies collection before it. */
+static void undo_follow_up_writes(struct season *s, bson_t **tallies_before,
+                                  size_t count)
+{
+  mongoc_collection_t *boards = mongoc_client_get_collection(
+      s->client, s->database, "boards");
+  mongoc_collection_t *tallies = mongoc_client_get_collection(
+      s->client, s->database, "tallies");
+  mongoc_collection_t *games = mongoc_client_get_collection(
+      s->client, s->database, "games");
+  bson_t empty = BSON_INITIALIZER, *filter, *unmark;
+  bson_error_t error;
+  mongoc_cursor_t *cursor =
+      mongoc_collection_find_with_opts(boards, &empty, NULL, NULL);
+  const bson_t *doc;
+  bson_iter_t it, take;
+  int64_t seq = -1;
+  bson_t in;
+
+  /* Only the games this board listed: k values repeat across lineages. */
+  filter = bson_new();
+  BSON_APPEND_DOCUMENT_BEGIN(filter, "_id", &in);
+  if (mongoc_cursor_next(cursor, &doc)) {
+    if (bson_iter_init_find(&it, doc, "s"))
+      seq = bson_iter_as_int64(&it);
+    if (bson_iter_init_find(&it, doc, "take") &&
+        bson_iter_recurse(&it, &take)) {
+      bson_t ids;
+      BSON_APPEND_ARRAY_BEGIN(&in, "$in", &ids);
+      while (bson_iter_next(&take))
+        bson_append_iter(&ids, bson_iter_key(&take), -1, &take);
+      bson_append_array_end(&in, &ids);
+    }
+  }
+  bson_append_document_end(filter, &in);
+  BSON_APPEND_INT64(filter, "k", seq);
+  mongoc_cursor_destroy(cursor);
+  unmark = BCON_NEW("$set", "{", "k", BCON_INT64(0), "}");
+  mongo_or_die(mongoc_collection_update_many(games, filter, unmark, NULL,
+                                             NULL, &error),
+               "unmarking", &error);
+  mongo_or_die(mongoc_collection_delete_many(tallies, &empty, NULL, NULL,
+                                             &error),
+               "clearing tallies", &error);
+  for (size_t i = 0; i < count; i++)
+    mongo_or_die(mongoc_collection_insert_one(tallies, tallies_before[i],
+                                              NULL, NULL, &error),
+                 "restoring tallies", &error);
+  bson_destroy(unmark);
+  bson_destroy(filter);
+  mongoc_collection_destroy(games);
+  mongoc_collection_destroy(tallies);
+  mongoc_collection_destroy(boards);
+}
+
+static size_t snapshot_tallies(struct season *s, bson_t ***out)
+{
+  mongoc_collection_t *tallies = mongoc_client_get_collection(
+      s->client, s->database, "tallies");
+  bson_t empty = BSON_INITIALIZER;
+  mongoc_cursor_t *cursor =
+      mongoc_collection_find_with_opts(tallies, &empty, NULL, NULL);
+  const bson_t *doc;
+  size_t count = 0, cap = 0;
+  bson_t **docs = NULL;
+  bson_error_t error;
+
+  while (mongoc_cursor_next(cursor, &doc)) {
+    if (count == cap) {
+      cap = cap ? 2 * cap : 64;
+      docs = realloc(docs, cap * sizeof(*docs));
+      if (!docs)
+        die("out of memory", NULL);
+    }
+    docs[count++] = bson_copy(doc);
+  }
+  mongo_or_die(!mongoc_cursor_error(cursor, &error), "snapshot", &error);
+  mongoc_cursor_destroy(cursor);
+  mongoc_collection_destroy(tallies);
+  *out = docs;
+  return count;
+}
+
 static void refresh_and_check(struct season *s, int64_t now)
 {
   struct gb_leaderboard inc[GB_PERIOD_COUNT], full[GB_PERIOD_COUNT];
   struct gb_error err = {0};
+  /* Not a rebuild: it writes tallies before its board. */
+  bool crash = random_below(100) < 10 && !s->rebuilding;
+  bson_t **before = NULL;
+  size_t before_count = 0;
 
+  if (crash)
+    before_count = snapshot_tallies(s, &before);
   if (!gb_store_refresh_leaderboards(s->store, now, inc, &err))
     die("refresh", &err);
+  if (crash) {
+    undo_follow_up_writes(s, before, before_count);
+    for (size_t i = 0; i < before_count; i++)
+      bson_destroy(before[i]);
+    free(before);
+    s->current = 1 - s->current;
+    s->store = s->stores[s->current];
+    s->crashes++;
+  }
   s->commands_before_check = gb_store_thread_commands();
   /* A game whose invocation failed after storing it is pending, and the
    * next refresh takes it in: the check holds after every refresh. */
@@ -210,9 +326,12 @@ int main(int argc, char **argv)
     return 2;
   s->database = argv[2];
   gb_store_init_driver();
-  s->store = gb_store_new(argv[1], argv[2], 2, 3600, &err);
-  if (!s->store)
-    die("store", &err);
+  for (int i = 0; i < 2; i++) {
+    s->stores[i] = gb_store_new(argv[1], argv[2], 2, 3600, &err);
+    if (!s->stores[i])
+      die("store", &err);
+  }
+  s->store = s->stores[0];
   s->client = mongoc_client_new(argv[1]);
   if (!s->client)
     die("client", NULL);
@@ -245,7 +364,9 @@ int main(int argc, char **argv)
       refresh_and_check(s, now);
     } else {
       delete_view(s);
+      s->rebuilding = true;
       refresh_and_check(s, now);
+      s->rebuilding = false;
     }
   }
   while (s->outstanding_count > 0) {
@@ -256,15 +377,17 @@ int main(int argc, char **argv)
   }
   refresh_and_check(s, now);
   printf("season: %zu games, %ld redeliveries, %ld failed invocations, "
-         "%ld late, %ld early, %ld reads, %ld rebuilds; %ld checks equal\n",
+         "%ld late, %ld early, %ld reads, %ld rebuilds, %ld crashes after "
+         "the board write; %ld checks equal\n",
          s->game_count, s->redeliveries, s->failures, s->late, s->early,
-         s->reads, s->rebuilds, s->checks);
+         s->reads, s->rebuilds, s->crashes, s->checks);
   printf("season: database round trips per delivery: mean %.1f, max %" PRIu64
          "\n",
          s->delivered ? (double)s->commands / (double)s->delivered : 0.0,
          s->commands_max);
   mongoc_client_destroy(s->client);
-  gb_store_destroy(s->store);
+  gb_store_destroy(s->stores[0]);
+  gb_store_destroy(s->stores[1]);
   gb_store_cleanup_driver();
   free(s);
   return 0;
