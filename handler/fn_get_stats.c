@@ -10,22 +10,25 @@
 
 /* The saved leaderboard, or a new one when it is missing or stale. */
 static bool leaderboard(const struct gb_app *app, enum gb_period period,
-                        struct gb_leaderboard *board, bool *recomputed,
+                        struct gb_leaderboard *board, const char **source,
                         struct gb_error *err)
 {
   struct gb_leaderboard boards[GB_PERIOD_COUNT];
   int64_t now = gb_time_now_ms();
-  bool found;
+  bool found, from_memory;
 
-  *recomputed = false;
-  if (!gb_store_read_leaderboard(app->store, period, now, board, &found, err))
+  *source = "cache";
+  if (!gb_store_read_leaderboard(app->store, period, now, board, &found,
+                                 &from_memory, err))
     return false;
+  if (from_memory)
+    *source = "memory";
   if (found)
     return true;
   if (!gb_store_refresh_leaderboards(app->store, now, boards, err))
     return false;
   *board = boards[period];
-  *recomputed = true;
+  *source = "recomputed";
   return true;
 }
 
@@ -62,7 +65,7 @@ void fn_get_stats(const struct gb_app *app, const struct gb_request *req,
   cJSON *owned = NULL, *outputs = NULL;
   const char *name = NULL;
   char etag[64], cache[48];
-  bool recomputed = false;
+  const char *source = "";
 
   if (!gb_invocation_parse(&inv, req->body, req->body_len,
                            req->invocation_id, &err) ||
@@ -75,7 +78,7 @@ void fn_get_stats(const struct gb_app *app, const struct gb_request *req,
     gb_error_set(&err, GB_ERR_INVALID, 0, "period",
                  "period must be Daily, Weekly or Monthly");
   else
-    leaderboard(app, period, &board, &recomputed, &err);
+    leaderboard(app, period, &board, &source, &err);
 
   if (err.kind != GB_ERR_NONE) {
     outputs = gb_http_response(gb_error_http_status(&err),
@@ -98,7 +101,7 @@ void fn_get_stats(const struct gb_app *app, const struct gb_request *req,
     gb_invocation_log(&inv, "GetStats invocation=%s period=%s status=%d "
                             "source=%s",
                       inv.id, gb_period_name(period), unchanged ? 304 : 200,
-                      recomputed ? "recomputed" : "cache");
+                      source);
   }
   gb_http_finish(reply, &inv, outputs);
 

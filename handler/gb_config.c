@@ -168,7 +168,7 @@ static bool event_grid_settings(struct gb_config *cfg, gb_config_lookup lookup,
 bool gb_config_load(struct gb_config *cfg, gb_config_lookup lookup,
                     void *ctx, struct gb_error *err)
 {
-  long port, ttl, refresh_ms, threads, body, timeout, db_clients;
+  long port, ttl, refresh_ms, cache_ms, threads, body, timeout, db_clients;
   long keep_alive;
   const char *port_name = "FUNCTIONS_CUSTOMHANDLER_PORT";
 
@@ -204,6 +204,8 @@ bool gb_config_load(struct gb_config *cfg, gb_config_lookup lookup,
       !integer_setting(lookup, ctx, "LEADERBOARD_REFRESH_MS",
                        GB_STORE_REFRESH_INTERVAL_MS, 0, 60000, &refresh_ms,
                        err) ||
+      !integer_setting(lookup, ctx, "LEADERBOARD_CACHE_MS", 1000, 0, 60000,
+                       &cache_ms, err) ||
       !integer_setting(lookup, ctx, "GRIDBOARD_THREADS", 32, 1, 512,
                        &threads, err) ||
       !integer_setting(lookup, ctx, "GRIDBOARD_DB_CLIENTS", 32, 1, 512,
@@ -225,6 +227,7 @@ bool gb_config_load(struct gb_config *cfg, gb_config_lookup lookup,
   cfg->port = (int)port;
   cfg->ttl_seconds = ttl;
   cfg->refresh_ms = refresh_ms;
+  cfg->cache_ms = cache_ms;
   cfg->threads = (int)threads;
   cfg->db_clients = (int)db_clients;
   cfg->keep_alive_ms = keep_alive;

@@ -17,6 +17,7 @@ struct gb_config {
   const char *database;           /* COSMOS_DATABASE */
   long ttl_seconds;               /* LEADERBOARD_TTL_SECONDS */
   long refresh_ms;                /* LEADERBOARD_REFRESH_MS */
+  long cache_ms;                  /* LEADERBOARD_CACHE_MS */
   int threads;                    /* GRIDBOARD_THREADS */
   int db_clients;                 /* GRIDBOARD_DB_CLIENTS: pool bound */
   long keep_alive_ms;             /* GRIDBOARD_KEEP_ALIVE_MS */

@@ -69,6 +69,7 @@ struct gb_store *gb_store_new(const char *connection_string,
   pthread_mutex_init(&store->setup_lock, NULL);
   pthread_mutex_init(&store->clock_lock, NULL);
   pthread_mutex_init(&store->board_lock, NULL);
+  pthread_mutex_init(&store->cache_lock, NULL);
   store->ttl_seconds = ttl_seconds;
   store->refresh_interval_ms = GB_STORE_REFRESH_INTERVAL_MS;
   store->uri = mongoc_uri_new_with_error(connection_string, &error);
@@ -127,6 +128,8 @@ void gb_store_destroy(struct gb_store *store)
   pthread_mutex_destroy(&store->setup_lock);
   pthread_mutex_destroy(&store->clock_lock);
   pthread_mutex_destroy(&store->board_lock);
+  pthread_mutex_destroy(&store->cache_lock);
+  free(store->cache);
   free(store);
 }
 

@@ -75,6 +75,10 @@ bool gb_store_put_game(struct gb_store *store, const struct gb_game *game,
 
 void gb_store_set_refresh_interval_ms(struct gb_store *store, long ms);
 
+/* How long a read may answer from the board this process last read or
+ * wrote, without a round trip (0: always read). */
+void gb_store_set_cache_ms(struct gb_store *store, long ms);
+
 /* One refresh: takes in the games stored and not yet counted (up to a
  * bound per refresh, the rest stay pending) and moves the Daily, Weekly
  * and Monthly windows to end at now_ms (never back). The result equals
@@ -101,11 +105,14 @@ bool gb_store_recompute_leaderboards(struct gb_store *store, int64_t now_ms,
 
 /* Reads the saved leaderboard of period into *board: one point read of
  * the board. *found is false when there is none or when its window end is
- * more than the TTL before now_ms, so that the caller refreshes. A stored
+ * more than the TTL before now_ms, so that the caller refreshes.
+ * *from_memory says the process's copy answered (gb_store_set_cache_ms).
+ * A stored
  * board that is not well-formed is an error. */
 bool gb_store_read_leaderboard(struct gb_store *store, enum gb_period period,
                                int64_t now_ms, struct gb_leaderboard *board,
-                               bool *found, struct gb_error *err);
+                               bool *found, bool *from_memory,
+                               struct gb_error *err);
 
 struct gb_rejection {
   const char *kind;     /* "invalid" or "conflict" */

@@ -900,6 +900,57 @@ static bool rebuild(mongoc_database_t *db, int64_t now_ms,
   return ok;
 }
 
+/* ================ The process's copy ================ */
+
+static int64_t monotonic_ms(void)
+{
+  struct timespec ts;
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Keeps board (its leaderboards only) as the process's copy, unless the
+ * copy is already a later board. */
+static void remember(struct gb_store *store, const struct gb_board *board)
+{
+  if (store->cache_ms <= 0)
+    return;
+  pthread_mutex_lock(&store->cache_lock);
+  if (!store->cache)
+    store->cache = calloc(1, sizeof(*store->cache));
+  if (store->cache &&
+      (!store->cached || strcmp(store->cache->lineage, board->lineage) != 0 ||
+       store->cache->seq <= board->seq)) {
+    *store->cache = *board;
+    store->cache->take = NULL;
+    store->cache->plan = NULL;
+    store->cache->take_count = store->cache->plan_count = 0;
+    store->cached = true;
+    store->cached_at_ms = monotonic_ms();
+  }
+  pthread_mutex_unlock(&store->cache_lock);
+}
+
+static bool recall(struct gb_store *store, struct gb_board *board)
+{
+  bool fresh = false;
+
+  pthread_mutex_lock(&store->cache_lock);
+  if (store->cached && store->cache &&
+      monotonic_ms() - store->cached_at_ms < store->cache_ms) {
+    *board = *store->cache;
+    fresh = true;
+  }
+  pthread_mutex_unlock(&store->cache_lock);
+  return fresh;
+}
+
+void gb_store_set_cache_ms(struct gb_store *store, long ms)
+{
+  store->cache_ms = ms < 0 ? 0 : ms;
+}
+
 /* ================ One refresh ================ */
 
 struct refresh_ctx {
@@ -1036,6 +1087,7 @@ static bool refresh_locked(struct gb_store *store, int64_t now_ms,
     }
     if (ctx->won || ctx->skipped) {
       store->last_refresh_ms = gb_time_now_ms();
+      remember(store, &ctx->board);
       return true;
     }
     gb_board_cleanup(&ctx->board);
@@ -1133,14 +1185,22 @@ static bool read_op(mongoc_database_t *db, void *vctx, bson_error_t *error)
 
 bool gb_store_read_leaderboard(struct gb_store *store, enum gb_period period,
                                int64_t now_ms, struct gb_leaderboard *board,
-                               bool *found, struct gb_error *err)
+                               bool *found, bool *from_memory,
+                               struct gb_error *err)
 {
   struct read_ctx *ctx = calloc(1, sizeof(*ctx));
-  bool ok;
+  bool ok = true;
 
   if (!ctx)
     return gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
-  ok = gb_store_run(store, "reading the leaderboard", read_op, ctx, err);
+  *from_memory = recall(store, &ctx->board);
+  if (*from_memory) {
+    ctx->found = true;
+  } else {
+    ok = gb_store_run(store, "reading the leaderboard", read_op, ctx, err);
+    if (ok && ctx->found)
+      remember(store, &ctx->board);
+  }
   if (ok) {
     /* Older than the TTL: the windows' edges have moved too far. */
     *found = ctx->found &&

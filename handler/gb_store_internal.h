@@ -9,6 +9,7 @@
 
 #include <mongoc/mongoc.h>
 
+#include "gb_board.h"
 #include "gb_game.h"
 #include "gb_leaderboard.h"
 #include "gb_store.h"
@@ -38,6 +39,13 @@ struct gb_store {
   int64_t last_refresh_ms;   /* when this process last saw a board written */
   char applied_lineage[33];  /* the board whose marks and tallies this */
   int64_t applied_seq;       /* process wrote completely */
+  /* The board as this process last read or wrote it, for reads within
+   * cache_ms (0: off), without take and plan. */
+  pthread_mutex_t cache_lock;
+  long cache_ms;
+  bool cached;
+  int64_t cached_at_ms; /* monotonic clock */
+  struct gb_board *cache;
   /* Start stamps of refreshes: wall-clock microseconds, but strictly
    * increasing within the process even if the clock steps back. */
   pthread_mutex_t clock_lock;

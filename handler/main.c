@@ -64,6 +64,7 @@ int main(void)
     goto done;
   }
   gb_store_set_refresh_interval_ms(app.store, config.refresh_ms);
+  gb_store_set_cache_ms(app.store, config.cache_ms);
   if (config.eg_endpoint) {
     app.publisher = gb_publisher_new(&config, &err);
     if (!app.publisher) {

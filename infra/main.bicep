@@ -303,6 +303,7 @@ var appSettings = {
   COSMOS_DATABASE: cosmosDatabaseName
   LEADERBOARD_TTL_SECONDS: string(leaderboardTtlSeconds)
   LEADERBOARD_REFRESH_MS: string(leaderboardRefreshMs)
+  LEADERBOARD_CACHE_MS: '1000'
   GRIDBOARD_THREADS: '32'
   GRIDBOARD_DB_CLIENTS: '32'
   GRIDBOARD_KEEP_ALIVE_MS: '5000'

@@ -8,8 +8,9 @@ import pytest
 sys.path.insert(0, os.path.dirname(__file__))
 import urllib.parse  # noqa: E402
 
-from support import (SECRETS, SEEN, EventGridTopic, FerretDB,  # noqa: E402
-                     Handler, Webhook, subscription)
+from support import (SECRETS, SEEN, EventGridTopic, Handler,  # noqa: E402
+                     Webhook, subscription)
+import support  # noqa: E402
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -26,11 +27,19 @@ def no_secret_leaks():
 
 
 @pytest.fixture(scope="session")
-def ferretdb():
-    server = FerretDB()
+def database_server():
+    """The suite's database, started once: FerretDB, or mongo-java-server
+    with GB_DB_SERVER=mongojava (support.database_server)."""
+    server = support.database_server()
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def ferretdb(database_server):
+    """The tests' older name for database_server, whichever server it is."""
+    return database_server
 
 
 @pytest.fixture
@@ -60,7 +69,8 @@ def start_handler(ferretdb, database_name):
                     # Each delivery refreshes at once: the suite checks the
                     # leaderboards right after its deliveries. The default
                     # interval has tests of its own.
-                    "LEADERBOARD_REFRESH_MS": "0"}
+                    "LEADERBOARD_REFRESH_MS": "0",
+                    "LEADERBOARD_CACHE_MS": "0"}
         settings.update(env or {})
         handler = Handler(settings).start(wait=wait)
         started.append(handler)

@@ -1,0 +1,60 @@
+"""The saved leaderboards at the default refresh interval: games arriving
+together share one refresh, a delivery answers only once its game is
+counted, and GetStats answers from the instance's copy."""
+import re
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from support import event_grid_event, game, oracle, stored_boards, utcnow
+from test_get_stats import get_stats
+
+DEFAULTS = {"LEADERBOARD_REFRESH_MS": "1000", "LEADERBOARD_CACHE_MS": "1000"}
+
+
+def commands(reply):
+    line = next(e for e in reply["Logs"] if "db_commands=" in e)
+    return int(re.search(r"db_commands=(\d+)", line).group(1))
+
+
+def test_games_arriving_together_share_one_refresh(start_handler, mongo):
+    handler = start_handler(DEFAULTS)
+    assert handler.deliver(event_grid_event(game()))[0] == 200  # set-up
+    games = [game(winner=f"p{i % 7}@example.com") for i in range(40)]
+    start = threading.Barrier(len(games))
+
+    def deliver(g):
+        start.wait()
+        return handler.deliver(event_grid_event(g))
+
+    with ThreadPoolExecutor(max_workers=len(games)) as pool:
+        replies = list(pool.map(deliver, games))
+    assert all(status == 200 for status, _ in replies), replies[:2]
+    used = [commands(reply) for _, reply in replies]
+    # One insert each; the refreshes (a few, one per interval) are shared.
+    assert sum(used) <= 4 * len(games), used
+    assert stored_boards(mongo)["Daily"]["games"] == len(games) + 1
+
+
+def test_a_delivery_answers_once_its_game_shows(start_handler, mongo):
+    handler = start_handler(DEFAULTS)
+    other = start_handler(DEFAULTS)
+    sent = []
+    for i in range(3):
+        g = game(winner=f"fresh{i}@example.com")
+        sent.append(g)
+        assert handler.deliver(event_grid_event(g))[0] == 200
+        # The delivering instance's copy is replaced by its refresh.
+        status, _, body, logs = get_stats(handler, "Daily")
+        assert status == 200 and body["games"] == len(sent)
+    expected = oracle(sent, utcnow())["Daily"]
+    assert body["winners"] == [{"winnerEmail": w, "wins": n}
+                               for w, n in expected["winners"]]
+    # Another instance's copy is at most LEADERBOARD_CACHE_MS old.
+    time.sleep(1.1)
+    status, _, body, logs = get_stats(other, "Daily")
+    assert body["games"] == len(sent)
+    assert logs[0].endswith("source=cache")
+    status, _, body, logs = get_stats(other, "Daily")
+    assert logs[0].endswith("source=memory")
+    assert mongo.games.count_documents({"k": 0}) == 0
