@@ -20,6 +20,10 @@ import uuid
 
 HANDLER = os.environ.get("GB_HANDLER", "build/gridboard-handler")
 FERRETDB = os.environ.get("GB_FERRETDB", ".cache/bin/ferretdb")
+MONGOJAVA = os.environ.get("GB_MONGOJAVA", ".cache/bin/mongojava.jar")
+# Which database the suite runs against: FerretDB (SQLite, PLAIN auth, TLS,
+# Cosmos-like errors) or mongo-java-server (atomic updates, no auth).
+DB_SERVER = os.environ.get("GB_DB_SERVER", "ferretdb")
 # A command to run the handler under, e.g. valgrind with its options.
 WRAPPER = shlex.split(os.environ.get("GB_HANDLER_WRAPPER", ""))
 SANITIZED = os.environ.get("GB_SANITIZED", "0").lower() in ("1", "true", "on")
@@ -89,6 +93,8 @@ def stable_port():
 class FerretDB:
     """The FerretDB wrapper, restartable on the same port and data."""
 
+    name = "ferretdb"
+
     def __init__(self, tls=None):
         self.port = stable_port()
         self.data_dir = tempfile.mkdtemp(prefix="gridboard-test-ferretdb-")
@@ -128,6 +134,69 @@ class FerretDB:
             self.proc.send_signal(signal.SIGTERM)
             self.proc.wait(timeout=20)
         self.proc = None
+
+
+class MongoJavaServer:
+    """tools/mongojava (mongo-java-server 1.46.0), with the same interface as
+    FerretDB: restartable on the same port, and with h2 (the default) on
+    the same data, kept in an H2 file.
+
+    It has no authentication (a user in the URI makes libmongoc send
+    saslStart, which it does not know), so handler_uri carries no
+    credentials: on this server the suite's secret check covers the topic
+    and function keys but not the database password."""
+
+    name = "mongojava"
+
+    def __init__(self, h2=True):
+        self.port = stable_port()
+        self.data_dir = tempfile.mkdtemp(prefix="gridboard-test-mongojava-")
+        self.h2 = os.path.join(self.data_dir, "data.h2") if h2 else None
+        self.log = open(os.path.join(self.data_dir, "mongojava.log"), "ab")
+        self.proc = None
+
+    @property
+    def uri(self):
+        return f"mongodb://127.0.0.1:{self.port}/"
+
+    def handler_uri(self, options=""):
+        options = options.lstrip("?")
+        return self.uri + (f"?{options}" if options else "")
+
+    def start(self):
+        args = ["java", "-XX:+UseSerialGC",
+                "-jar", MONGOJAVA, "--listen", f"127.0.0.1:{self.port}"]
+        if self.h2:
+            args += ["--h2", self.h2]
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE,
+                                     stderr=self.log)
+        line = self.proc.stdout.readline().decode()
+        if "listening" not in line:
+            raise RuntimeError(f"mongo-java-server did not start: {line!r}")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            code = self.proc.wait(timeout=30)
+            if code != 0:
+                raise RuntimeError(f"mongo-java-server exited {code}")
+        self.proc = None
+
+
+def database_server():
+    """A new, unstarted server of the kind GB_DB_SERVER names."""
+    if DB_SERVER == "mongojava":
+        return MongoJavaServer()
+    if DB_SERVER != "ferretdb":
+        raise ValueError(f"GB_DB_SERVER={DB_SERVER!r}: ferretdb or mongojava")
+    return FerretDB()
+
+
+def needs_ferretdb(reason):
+    """Skips a test on mongo-java-server, for what only FerretDB has."""
+    import pytest
+    return pytest.mark.skipif(DB_SERVER != "ferretdb",
+                              reason=f"needs FerretDB: {reason}")
 
 
 class Handler:
