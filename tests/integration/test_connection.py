@@ -5,8 +5,12 @@ import tempfile
 import pymongo
 import pytest
 
-from support import (FerretDB, event_grid_event, game,
+from support import (FerretDB, event_grid_event, game, needs_ferretdb,
                      self_signed_certificate)
+
+# These start a FerretDB of their own with a TLS listener (mongo-java-server
+# has none), so they run in the FerretDB pass only.
+pytestmark = needs_ferretdb("a TLS listener, which mongo-java-server lacks")
 
 
 @pytest.fixture(scope="module")
