@@ -1069,6 +1069,23 @@ done:
   return ok;
 }
 
+static void sleep_ms(long ms)
+{
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+  if (ms > 0)
+    nanosleep(&ts, NULL);
+}
+
+static long contention_backoff_ms(int attempt)
+{
+  struct timespec ts;
+  long span = 10L << (attempt < 5 ? attempt : 5); /* 10 ms .. 320 ms */
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return 1 + (long)(((uint64_t)ts.tv_nsec * 2654435761u) % (uint64_t)span);
+}
+
 /* Runs refreshes until one writes the board (or finds nothing to do);
  * the caller holds board_lock. */
 static bool refresh_locked(struct gb_store *store, int64_t now_ms,
@@ -1091,6 +1108,9 @@ static bool refresh_locked(struct gb_store *store, int64_t now_ms,
       return true;
     }
     gb_board_cleanup(&ctx->board);
+    /* Another instance wrote the board first: back off a random while,
+     * growing, so that the instances stop meeting. */
+    sleep_ms(contention_backoff_ms(attempt));
   }
   return gb_error_set(err, GB_ERR_UNAVAILABLE, 0, "",
                       "refreshing the leaderboards: the board kept changing "
@@ -1122,14 +1142,6 @@ bool gb_store_refresh_leaderboards(struct gb_store *store, int64_t now_ms,
   gb_board_cleanup(&ctx->board);
   free(ctx);
   return ok;
-}
-
-static void sleep_ms(long ms)
-{
-  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-  if (ms > 0)
-    nanosleep(&ts, NULL);
 }
 
 bool gb_store_sync(struct gb_store *store, struct gb_error *err)

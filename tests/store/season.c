@@ -3,7 +3,12 @@
  * leaderboards equal a recomputation from every stored game at the same
  * instant.
  *
- * usage: season <mongodb-uri> <database> <seed> <events>
+ * usage: season <mongodb-uri> <database> <seed> <events> [writers]
+ *
+ * With writers > 1 (a server with atomic single-document updates only:
+ * mongo-java-server, not FerretDB), that many threads, each with a store
+ * of its own as an instance, store and refresh concurrently, redelivering
+ * each other's games; the check then runs once at the end.
  *
  * The clock is simulated and crosses the end of March, where the Monthly
  * window's start moves backwards (the AddMonths clamp). Games arrive on
@@ -16,6 +21,7 @@
  * with no new game. Exits 0 and prints the figures when every check
  * passed. */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -308,6 +314,90 @@ static void delete_view(struct season *s)
   s->rebuilds++;
 }
 
+/* ================ Concurrent writers ================ */
+
+struct writers {
+  struct season *s;
+  pthread_mutex_t lock; /* the clock, the games and the random numbers */
+  int64_t now;
+  long events_left;
+  long stored, duplicates;
+};
+
+static void *writer(void *arg)
+{
+  struct writers *w = arg;
+  struct gb_error err = {0};
+  struct gb_store *store =
+      gb_store_new(getenv("SEASON_URI"), w->s->database, 2, 3600, &err);
+
+  if (!store)
+    die("store", &err);
+  for (;;) {
+    struct gb_game g;
+    enum gb_put_result result;
+    int64_t now;
+    bool again;
+
+    pthread_mutex_lock(&w->lock);
+    if (w->events_left-- <= 0) {
+      pthread_mutex_unlock(&w->lock);
+      break;
+    }
+    w->now += random_below(10 * 60 * 1000);
+    now = w->now;
+    again = w->s->game_count > 0 && random_below(100) < 25;
+    if (again) {
+      g = w->s->games[random_below((int64_t)w->s->game_count)];
+    } else {
+      new_game(w->s, now);
+      g = w->s->games[w->s->game_count - 1];
+    }
+    pthread_mutex_unlock(&w->lock);
+    if (!gb_store_put_game(store, &g, &result, &err))
+      die("put", &err);
+    if (result == GB_PUT_CONFLICT)
+      die("put: unexpected conflict", NULL);
+    if (!gb_store_refresh_leaderboards(store, now, NULL, &err))
+      die("refresh", &err);
+    pthread_mutex_lock(&w->lock);
+    w->stored += result == GB_PUT_STORED;
+    w->duplicates += result == GB_PUT_DUPLICATE;
+    pthread_mutex_unlock(&w->lock);
+  }
+  gb_store_destroy(store);
+  return NULL;
+}
+
+static int concurrent_season(struct season *s, const char *uri,
+                             long events, long count)
+{
+  struct writers w = {.s = s, .events_left = events};
+  pthread_t threads[16];
+  struct gb_leaderboard inc[GB_PERIOD_COUNT], full[GB_PERIOD_COUNT];
+  struct gb_error err = {0};
+
+  setenv("SEASON_URI", uri, 1);
+  pthread_mutex_init(&w.lock, NULL);
+  w.now = gb_days_from_civil(2026, 3, 25) * GB_MS_PER_DAY;
+  for (long i = 0; i < count; i++)
+    if (pthread_create(&threads[i], NULL, writer, &w) != 0)
+      die("pthread_create", NULL);
+  for (long i = 0; i < count; i++)
+    pthread_join(threads[i], NULL);
+  if (!gb_store_refresh_leaderboards(s->store, w.now, inc, &err))
+    die("refresh", &err);
+  if (!gb_store_recompute_leaderboards(s->store, w.now, full, &err))
+    die("recompute", &err);
+  for (int p = 0; p < GB_PERIOD_COUNT; p++)
+    same_or_die(&inc[p], &full[p], w.now);
+  printf("season: %ld writers, %zu games, %ld stored, %ld duplicates; "
+         "equal to a recomputation\n",
+         count, s->game_count, w.stored, w.duplicates);
+  pthread_mutex_destroy(&w.lock);
+  return 0;
+}
+
 int main(int argc, char **argv)
 {
   struct season *s = calloc(1, sizeof(*s));
@@ -315,9 +405,11 @@ int main(int argc, char **argv)
   long events;
   int64_t now;
 
-  if (argc != 5 || !s) {
+  long writers = argc == 6 ? strtol(argv[5], NULL, 10) : 1;
+
+  if ((argc != 5 && argc != 6) || !s || writers < 1 || writers > 16) {
     fprintf(stderr, "usage: season <mongodb-uri> <database> <seed> "
-                    "<events>\n");
+                    "<events> [writers]\n");
     return 2;
   }
   rng_state = strtoull(argv[3], NULL, 10) * 2654435761u + 1;
@@ -335,6 +427,15 @@ int main(int argc, char **argv)
   s->client = mongoc_client_new(argv[1]);
   if (!s->client)
     die("client", NULL);
+  if (writers > 1) {
+    int code = concurrent_season(s, argv[1], events, writers);
+    mongoc_client_destroy(s->client);
+    gb_store_destroy(s->stores[0]);
+    gb_store_destroy(s->stores[1]);
+    gb_store_cleanup_driver();
+    free(s);
+    return code;
+  }
   /* 2026-03-12: the season runs across the end of March. */
   now = gb_days_from_civil(2026, 3, 12) * GB_MS_PER_DAY;
 
