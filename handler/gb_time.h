@@ -17,7 +17,8 @@
 bool gb_time_parse(const char *s, int64_t *ms, const char *field,
                    struct gb_error *err);
 
-/* Writes "YYYY-MM-DDTHH:MM:SS.mmmZ" into buf (at least 25 bytes). */
+/* Writes "YYYY-MM-DDTHH:MM:SS.mmmZ" into buf (32 bytes; years outside
+ * 0000-9999 take more digits or a sign). */
 void gb_time_format(int64_t ms, char buf[32]);
 
 /* The current time. */

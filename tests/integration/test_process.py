@@ -21,6 +21,47 @@ def run_with(env):
     return proc.returncode, proc.stdout + proc.stderr
 
 
+def run_args(*args):
+    proc = subprocess.run([HANDLER, *args], env={}, capture_output=True,
+                          timeout=30, text=True)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def settings_read_by_the_handler():
+    root = os.path.join(os.path.dirname(__file__), "..", "..")
+    with open(os.path.join(root, "handler", "gb_config.c")) as f:
+        return set(re.findall(r'"((?:FUNCTIONS|COSMOS|LEADERBOARD|GRIDBOARD|'
+                              r'EVENT_GRID)_[A-Z_]+)"', f.read()))
+
+
+def test_help_lists_every_setting_and_exits_0():
+    """--help needs no settings, lists every one gb_config.c reads, exits 0."""
+    for flag in ("--help", "-h"):
+        code, out, err = run_args(flag)
+        assert code == 0, err
+        assert out.startswith("Usage: gridboard-handler")
+        names = settings_read_by_the_handler()
+        assert len(names) >= 20
+        for name in names:
+            assert name in out, name
+
+
+def test_version_prints_the_project_version_and_exits_0():
+    root = os.path.join(os.path.dirname(__file__), "..", "..")
+    with open(os.path.join(root, "CMakeLists.txt")) as f:
+        version = re.search(r"project\(gridboard VERSION ([0-9.]+)",
+                            f.read()).group(1)
+    code, out, err = run_args("--version")
+    assert code == 0, err
+    assert out == f"gridboard-handler {version}\n"
+
+
+def test_unknown_argument_is_refused_with_a_hint():
+    code, out, err = run_args("--port=7071")
+    assert code == 2
+    assert "unexpected argument '--port=7071'" in err and "--help" in err
+
+
 def test_missing_port_names_the_setting():
     code, output = run_with({"COSMOS_CONNECTION_STRING": "mongodb://x/"})
     assert code == 1

@@ -49,6 +49,11 @@ static void test_parse(void)
   CHECK_STR(buf, "2024-12-06T15:19:12.340Z");
   gb_time_format(-1, buf);
   CHECK_STR(buf, "1969-12-31T23:59:59.999Z");
+  /* The extremes of int64 fit in the 32 bytes, never cut short. */
+  gb_time_format(INT64_MAX, buf);
+  CHECK_STR(buf, "292278994-08-17T07:12:55.807Z");
+  gb_time_format(INT64_MIN, buf);
+  CHECK_STR(buf, "-292275055-05-16T16:47:04.192Z");
 }
 
 static void test_add_months(void)
