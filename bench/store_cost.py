@@ -171,9 +171,21 @@ def build_store_cost():
     return os.path.join(build, "store_cost")
 
 
+TIMEOUT_S = 900
+
+
 def run(binary, uri, database, *args):
-    r = subprocess.run([binary, uri, database, *map(str, args)],
-                       capture_output=True, text=True)
+    """Runs one store_cost mode; a server that stops answering (FerretDB
+    hangs on an update of 100+ matching statements) ends it after
+    TIMEOUT_S (--timeout) as an error."""
+    try:
+        r = subprocess.run([binary, uri, database, *map(str, args)],
+                           capture_output=True, text=True, timeout=TIMEOUT_S)
+    except subprocess.TimeoutExpired as e:
+        sys.stderr.write(f"store_cost: {args[0]} timed out after "
+                         f"{TIMEOUT_S} s\n")
+        out = e.stdout.decode() if isinstance(e.stdout, bytes) else ""
+        r = subprocess.CompletedProcess(e.cmd, 1, out or "", "")
     figures = [dict(re.findall(r"(\w+)=(\S+)", line))
                for line in r.stdout.splitlines() if "=" in line]
     errors = sum(int(f.get("errors", 0)) for f in figures)
@@ -305,8 +317,11 @@ def main():
     ap.add_argument("--uri", help="a server instead of a new FerretDB "
                     "(mongodb://HOST:PORT/...; the proxy connects to it)")
     ap.add_argument("--store-cost", help="a built store_cost binary")
+    ap.add_argument("--timeout", type=int, default=TIMEOUT_S,
+                    help="seconds before a store_cost step counts as hung")
     ap.add_argument("--output")
     args = ap.parse_args()
+    globals()["TIMEOUT_S"] = args.timeout
     binary = args.store_cost or build_store_cost()
     ferret = None
     if args.uri:
@@ -334,6 +349,8 @@ def main():
                       f"{r['game']['low']:.0f}-{r['game']['high']:.0f} RU "
                       f"per game (history {r['filled']} games in "
                       f"{r['fill_s']:.0f} s)", file=sys.stderr, flush=True)
+    except KeyboardInterrupt:
+        print("store_cost: interrupted; the rows so far:", file=sys.stderr)
     finally:
         proxy.stop()
         if ferret:
