@@ -958,8 +958,8 @@ struct refresh_ctx {
   int64_t now_ms;
   bool won;                /* the board was written */
   bool all_pending_taken;  /* every game pending when read was taken in */
-  bool skipped;            /* nothing pending and the board fresh */
-  bool skip_if_fresh;
+  bool skipped;            /* nothing pending: no board written */
+  bool skip_if_nothing_pending;
   struct gb_board board;   /* the board now stored */
 };
 
@@ -993,9 +993,10 @@ static bool refresh_op(mongoc_database_t *db, void *vctx,
   ok = read_pending(games, &pending, &complete, error);
   if (!ok)
     goto done;
-  /* Another instance took everything in a moment ago: nothing to do. */
-  if (found && ctx->skip_if_fresh && pending.count == 0 &&
-      prev.stamp_us / 1000 + store->refresh_interval_ms > gb_time_now_ms()) {
+  /* Every game stored before the pending read is taken in already (by
+   * another instance, or this caller's game was counted long ago): a
+   * caller waiting for its game has nothing to wait for. */
+  if (found && ctx->skip_if_nothing_pending && pending.count == 0) {
     ctx->skipped = true;
     ctx->all_pending_taken = true;
     gb_board_move(&ctx->board, &prev);
@@ -1089,20 +1090,23 @@ static long contention_backoff_ms(int attempt)
 /* Runs refreshes until one writes the board (or finds nothing to do);
  * the caller holds board_lock. */
 static bool refresh_locked(struct gb_store *store, int64_t now_ms,
-                           bool skip_if_fresh, struct refresh_ctx *ctx,
+                           bool skip_if_nothing_pending,
+                           struct refresh_ctx *ctx,
                            struct gb_error *err)
 {
   for (int attempt = 0; attempt < REFRESH_ATTEMPTS; attempt++) {
     memset(ctx, 0, sizeof(*ctx));
     ctx->store = store;
     ctx->now_ms = now_ms;
-    ctx->skip_if_fresh = skip_if_fresh;
+    ctx->skip_if_nothing_pending = skip_if_nothing_pending;
     if (!gb_store_run(store, "refreshing the leaderboards", refresh_op, ctx,
                       err)) {
       gb_board_cleanup(&ctx->board);
       return false;
     }
-    if (ctx->won || ctx->skipped) {
+    if (ctx->skipped)
+      return true;
+    if (ctx->won) {
       store->last_refresh_ms = gb_time_now_ms();
       remember(store, &ctx->board);
       return true;

@@ -14,6 +14,7 @@ import sys
 import tempfile
 import textwrap
 import time
+import urllib.parse
 
 import pytest
 
@@ -194,7 +195,8 @@ def test_failed_invocation_reason_reaches_the_host_log_as_error(
     try:
         status, _, _ = flow.request(
             "POST", "/runtime/webhooks/eventgrid?functionName=GameCompleted"
-            "&code=" + flow.keys["systemKeys"]["eventgrid_extension"],
+            "&code=" + urllib.parse.quote(
+                flow.keys["systemKeys"]["eventgrid_extension"], safe=""),
             [None], {"aeg-event-type": "Notification"})
         assert status == 500
         deadline = time.monotonic() + 10
