@@ -81,7 +81,9 @@ void gb_store_set_cache_ms(struct gb_store *store, long ms);
 
 /* One refresh: takes in the games stored and not yet counted (up to a
  * bound per refresh, the rest stay pending) and moves the Daily, Weekly
- * and Monthly windows to end at now_ms (never back). The result equals
+ * and Monthly windows to end at now_ms (never back). With nothing pending
+ * and a board ending less than the refresh interval before now_ms, it
+ * writes nothing and answers that board. The result equals
  * gb_store_recompute_leaderboards at the same now_ms once nothing is
  * pending. boards may be NULL; otherwise it receives the three
  * leaderboards, indexed by enum gb_period. */

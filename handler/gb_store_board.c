@@ -995,8 +995,11 @@ static bool refresh_op(mongoc_database_t *db, void *vctx,
     goto done;
   /* Every game stored before the pending read is taken in already (by
    * another instance, or this caller's game was counted long ago): a
-   * caller waiting for its game has nothing to wait for. */
-  if (found && ctx->skip_if_nothing_pending && pending.count == 0) {
+   * caller waiting for its game has nothing to wait for, and a board less
+   * than an interval old is left as it is. */
+  if (found && pending.count == 0 &&
+      (ctx->skip_if_nothing_pending ||
+       now - prev.end_ms < store->refresh_interval_ms)) {
     ctx->skipped = true;
     ctx->all_pending_taken = true;
     gb_board_move(&ctx->board, &prev);

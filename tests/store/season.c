@@ -422,6 +422,8 @@ int main(int argc, char **argv)
     s->stores[i] = gb_store_new(argv[1], argv[2], 2, 3600, &err);
     if (!s->stores[i])
       die("store", &err);
+    /* Every refresh moves the windows, however close the instants. */
+    gb_store_set_refresh_interval_ms(s->stores[i], 0);
   }
   s->store = s->stores[0];
   s->client = mongoc_client_new(argv[1]);
