@@ -1157,6 +1157,8 @@ bool gb_store_sync(struct gb_store *store, struct gb_error *err)
   uint64_t ticket, start_ticket;
   bool ok = true;
 
+  bool backlog = false;
+
   pthread_mutex_lock(&store->board_lock);
   ticket = ++store->tickets;
   while (ok && store->covered_ticket < ticket) {
@@ -1164,8 +1166,9 @@ bool gb_store_sync(struct gb_store *store, struct gb_error *err)
     int64_t now = gb_time_now_ms();
 
     /* At most one refresh per interval: the games stored meanwhile wait
-     * with this one and are taken in together (group commit). */
-    if (due > now) {
+     * with this one and are taken in together (group commit). A backlog
+     * beyond one refresh's bound is taken in without waiting. */
+    if (due > now && !backlog) {
       pthread_mutex_unlock(&store->board_lock);
       sleep_ms((long)(due - now));
       pthread_mutex_lock(&store->board_lock);
@@ -1181,6 +1184,7 @@ bool gb_store_sync(struct gb_store *store, struct gb_error *err)
     ok = refresh_locked(store, gb_time_now_ms(), true, ctx, err);
     if (ok && ctx->all_pending_taken && store->covered_ticket < start_ticket)
       store->covered_ticket = start_ticket;
+    backlog = ok && !ctx->all_pending_taken;
     gb_board_cleanup(&ctx->board);
     free(ctx);
   }
