@@ -189,6 +189,7 @@ bool gb_board_step_begin(struct gb_board_step *step,
                          const struct gb_board *prev, int64_t now_ms,
                          const struct gb_board_game *pending,
                          size_t pending_count, bool pending_complete,
+                         bool takes_known,
                          const struct gb_board_game *edges, size_t edge_count,
                          bool *too_much)
 {
@@ -222,7 +223,7 @@ bool gb_board_step_begin(struct gb_board_step *step,
    * others are taken in now, up to the bound, and count where the new
    * windows hold them. */
   for (size_t i = 0; i < prev->take_count; i++) {
-    bool seen = !pending_complete;
+    bool seen = !takes_known;
 
     for (size_t j = 0; j < pending_count && !seen; j++)
       seen = strcmp(pending[j].id, prev->take[i]) == 0;

@@ -118,7 +118,9 @@ struct gb_board_step {
  * GB_BOARD_TAKE_MAX of the pending games (k == 0, as read; those prev
  * took in stay taken, I3), classifies the edge games (only marked games
  * or games prev took count as taken, I4) and collects the win changes.
- * pending_complete says the read returned every pending game; if not,
+ * pending_complete says the read returned every pending game;
+ * takes_known that pending holds every game of prev's take list still
+ * unmarked (true when complete, or after a read of those Ids); if not,
  * every game prev took stays listed (its mark is not known).
  * Old values come from prev's plan and top lists; the caller supplies the
  * rest with gb_board_step_old for the winners gb_board_step_missing
@@ -128,6 +130,7 @@ bool gb_board_step_begin(struct gb_board_step *step,
                          const struct gb_board *prev, int64_t now_ms,
                          const struct gb_board_game *pending,
                          size_t pending_count, bool pending_complete,
+                         bool takes_known,
                          const struct gb_board_game *edges, size_t edge_count,
                          bool *too_much);
 /* True when change i still needs a stored tally value. */

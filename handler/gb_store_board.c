@@ -447,6 +447,55 @@ static bool read_pending(mongoc_collection_t *games, struct game_list *list,
   return ok;
 }
 
+/* Adds to pending the games of prev's take list still unmarked that the
+ * pending read did not return. */
+static bool read_unmarked_takes(mongoc_collection_t *games,
+                                const struct gb_board *prev,
+                                struct game_list *pending,
+                                bson_error_t *error)
+{
+  bson_t filter = BSON_INITIALIZER, id, in;
+  struct game_list found = {0};
+  char key[16];
+  const char *k;
+  bool more, ok;
+
+  bson_append_document_begin(&filter, "_id", -1, &id);
+  bson_append_array_begin(&id, "$in", -1, &in);
+  for (size_t i = 0; i < prev->take_count; i++) {
+    bson_uint32_to_string((uint32_t)i, &k, key, sizeof(key));
+    bson_append_utf8(&in, k, -1, prev->take[i], -1);
+  }
+  bson_append_array_end(&id, &in);
+  bson_append_document_end(&filter, &id);
+  BSON_APPEND_INT64(&filter, "k", 0);
+  found.max = prev->take_count;
+  ok = read_games(games, &filter, &found, &more, error);
+  for (size_t i = 0; ok && i < found.count; i++) {
+    bool listed = false;
+
+    for (size_t j = 0; j < pending->count && !listed; j++)
+      listed = strcmp(pending->items[j].id, found.items[i].id) == 0;
+    if (listed)
+      continue;
+    if (pending->count == pending->cap) {
+      size_t cap = pending->cap ? 2 * pending->cap : 64;
+      struct gb_board_game *grown =
+          realloc(pending->items, cap * sizeof(*grown));
+      if (!grown) {
+        ok = gb_store_out_of_memory(error);
+        break;
+      }
+      pending->items = grown;
+      pending->cap = cap;
+    }
+    pending->items[pending->count++] = found.items[i];
+  }
+  free(found.items);
+  bson_destroy(&filter);
+  return ok;
+}
+
 static bool read_edges(mongoc_collection_t *games,
                        const struct gb_time_range *ranges, size_t count,
                        struct game_list *list, bool *too_many,
@@ -977,6 +1026,7 @@ static bool refresh_op(mongoc_database_t *db, void *vctx,
   struct game_list pending = {0}, edges = {0};
   struct gb_time_range ranges[GB_BOARD_RANGES];
   bool ok, found = false, complete = false, too_much = false, began = false;
+  bool takes_known = false;
   bool all_confirmed;
   int64_t now;
 
@@ -991,6 +1041,13 @@ static bool refresh_op(mongoc_database_t *db, void *vctx,
     goto done;
   now = ctx->now_ms > prev.end_ms ? ctx->now_ms : prev.end_ms;
   ok = read_pending(games, &pending, &complete, error);
+  /* A backlog beyond the read: which of prev's Ids are still unmarked is
+   * read apart, or prev's list could never shrink (I3). */
+  takes_known = complete;
+  if (ok && !complete && prev.take_count > 0) {
+    ok = read_unmarked_takes(games, &prev, &pending, error);
+    takes_known = ok;
+  }
   if (!ok)
     goto done;
   /* Every game stored before the pending read is taken in already (by
@@ -1019,8 +1076,8 @@ static bool refresh_op(mongoc_database_t *db, void *vctx,
         gb_board_step_cleanup(&step);
       began = true;
       if (gb_board_step_begin(&step, &prev, now, pending.items,
-                              pending.count, complete, edges.items,
-                              edges.count, &too_much))
+                              pending.count, complete, takes_known,
+                              edges.items, edges.count, &too_much))
         break;
       if (!too_much) {
         ok = gb_store_out_of_memory(error);

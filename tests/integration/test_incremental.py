@@ -93,3 +93,23 @@ def test_database_round_trips_per_event_do_not_grow_with_history(
     assert max(empty + filled + with_history) <= 12, (empty, filled,
                                                       with_history)
     assert max(with_history) <= max(filled) + 1, (filled, with_history)
+
+
+BIG_HOUR = os.environ.get("GB_BIG_HOUR", "build/tests/big_hour")
+
+
+def test_a_backlog_beyond_one_refresh_is_counted(ferretdb, database_name):
+    """1,200 games of one hour stored faster than refreshes take them in
+    (bench/big_hour.c; the 100,000-game hour runs as a bench): the pending
+    backlog is several times what one refresh takes, and every game is
+    counted once."""
+    writers = "2" if support.DB_SERVER == "mongojava" else "1"
+    env = dict(os.environ)
+    if SANITIZED:
+        env["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0"
+    run = subprocess.run(
+        WRAPPER + [BIG_HOUR, ferretdb.uri + "?retryWrites=false",
+                   database_name, "300" if WRAPPER else "1200", writers],
+        capture_output=True, text=True, timeout=600, env=env)
+    assert run.returncode == 0, run.stdout + run.stderr[-3000:]
+    assert run.stdout.count(": equal") == 3, run.stdout

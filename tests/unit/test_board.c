@@ -37,7 +37,7 @@ int main(void)
   pending[0] = game("a", "alice", now - 5000, false);
   pending[1] = game("b", "Bot", now - 2 * GB_MS_PER_DAY, false);
   pending[2] = game("c", "Bot", now + 60000, false);
-  CHECK(gb_board_step_begin(&step, &prev, now, pending, 3, true, NULL, 0,
+  CHECK(gb_board_step_begin(&step, &prev, now, pending, 3, true, true, NULL, 0,
                             &too_much));
   CHECK(!too_much);
   CHECK(step.next.take_count == 3);
@@ -63,7 +63,7 @@ int main(void)
   edges[0] = game("a", "alice", now - 5000, true);
   edges[1] = game("c", "Bot", now + 60000, false);
   CHECK(gb_board_step_begin(&step, &next, now + GB_MS_PER_DAY, pending, 1,
-                            true, edges, 2, &too_much));
+                            true, true, edges, 2, &too_much));
   CHECK(step.next.take_count == 1); /* c stays listed until marked */
   CHECK(gb_board_step_finish(&step, false, 2));
   gb_board_leaderboard(&step.next, GB_PERIOD_DAILY, &lb);
@@ -86,8 +86,8 @@ int main(void)
   prev.periods[0].top[0].wins = 1;
   prev.periods[0].games = 1;
   edges[0] = game("x", "Bot", prev.periods[0].start_ms + 10, true);
-  CHECK(gb_board_step_begin(&step, &prev, now + 1000, NULL, 0, true, edges,
-                            1, &too_much));
+  CHECK(gb_board_step_begin(&step, &prev, now + 1000, NULL, 0, true, true,
+                            edges, 1, &too_much));
   CHECK(gb_board_step_finish(&step, true, 3));
   CHECK(step.refill & 1u);
   {
