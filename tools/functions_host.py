@@ -59,6 +59,7 @@ import http.server
 import json
 import os
 import re
+import select
 import shlex
 import signal
 import socket
@@ -341,16 +342,28 @@ class ConnectionPool:
         self.idle = []  # (port, connection)
         self.opened = 0
 
+    @staticmethod
+    def _usable(conn):
+        """An idle connection the handler has not closed: nothing to read
+        on it, as SocketsHttpHandler checks before it reuses one."""
+        if conn.sock is None:
+            return False
+        try:
+            readable, _, _ = select.select([conn.sock], [], [], 0)
+        except (OSError, ValueError):
+            return False
+        return not readable
+
     def send(self, port, timeout, method, path, body, headers):
         for attempt in (0, 1):
             conn = None
             with self.lock:
                 while self.idle and conn is None:
                     idle_port, c = self.idle.pop()
-                    if idle_port == port:
+                    if idle_port == port and self._usable(c):
                         conn = c
                     else:
-                        c.close()  # a handler that was restarted
+                        c.close()  # closed by the handler, or restarted
                 reused = conn is not None
                 if not reused:
                     self.opened += 1
