@@ -610,6 +610,24 @@ class PublishHandler(http.server.BaseHTTPRequestHandler):
         self.server.topic.log(f"refused publish: {error.status} "
                               f"{error.detail_code}")
         self.reply(error.status, error.body(), extra)
+        self.drain_unread()
+
+    def drain_unread(self):
+        """A body refused unread is read and dropped before the connection
+        closes (a lingering close, as HTTP front ends do), so that the
+        client finishes sending and gets the answer instead of a reset."""
+        left = min(getattr(self, "unread", 0), 64 * 1024 * 1024)
+        self.unread = 0
+        try:
+            self.wfile.flush()
+            self.connection.settimeout(5)
+            while left > 0:
+                chunk = self.rfile.read(min(left, 65536))
+                if not chunk:
+                    break
+                left -= len(chunk)
+        except OSError:
+            pass
 
     def read_body(self, limit):
         length = self.headers.get("Content-Length")
@@ -633,6 +651,7 @@ class PublishHandler(http.server.BaseHTTPRequestHandler):
             return b""
         if int(length) > limit:
             self.close_connection = True
+            self.unread = int(length)
             raise PublishError(413, "PayloadTooLarge", "PayloadTooLarge",
                                "Payload is larger than the allowed maximum.")
         return self.rfile.read(int(length))
