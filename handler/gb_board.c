@@ -31,6 +31,36 @@ void gb_board_move(struct gb_board *dst, struct gb_board *src)
   src->take_count = src->plan_count = 0;
 }
 
+bool gb_board_copy(struct gb_board *dst, const struct gb_board *src)
+{
+  gb_board_cleanup(dst);
+  *dst = *src;
+  dst->take = NULL;
+  dst->plan = NULL;
+  dst->take_count = dst->plan_count = 0;
+  for (size_t i = 0; i < src->take_count; i++)
+    if (!gb_board_add_take(dst, src->take[i]))
+      goto fail;
+  for (size_t i = 0; i < src->plan_count; i++)
+    if (!gb_board_add_tally(dst, &src->plan[i]))
+      goto fail;
+  return true;
+fail:
+  gb_board_cleanup(dst);
+  return false;
+}
+
+size_t gb_board_new_pending(const struct gb_board *board,
+                            const struct gb_board_game *pending, size_t count)
+{
+  size_t n = 0;
+
+  for (size_t i = 0; i < count; i++)
+    if (!pending[i].marked && !gb_board_takes(board, pending[i].id))
+      n++;
+  return n;
+}
+
 bool gb_board_add_take(struct gb_board *board, const char *id)
 {
   char(*grown)[GB_GAME_ID_MAX + 1];

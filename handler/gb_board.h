@@ -88,6 +88,13 @@ void gb_board_move(struct gb_board *dst, struct gb_board *src);
 bool gb_board_add_take(struct gb_board *board, const char *id);
 bool gb_board_add_tally(struct gb_board *board, const struct gb_tally *t);
 bool gb_board_takes(const struct gb_board *board, const char *id);
+/* A deep copy of src into dst (dst's old contents freed); false when out
+ * of memory, dst then empty. */
+bool gb_board_copy(struct gb_board *dst, const struct gb_board *src);
+/* The games of pending that are neither marked nor on board's take list:
+ * those a refresh from board would take in. */
+size_t gb_board_new_pending(const struct gb_board *board,
+                            const struct gb_board_game *pending, size_t count);
 
 /* The Timestamp ranges whose games can change status when the windows move
  * from board's to those ending at now_ms (now_ms >= board->end_ms). */

@@ -26,6 +26,10 @@
 /* Refreshes one call makes while games stay pending beyond the bound of
  * one refresh. */
 #define REFRESH_ROUNDS 64
+/* When a board's journal is written out with it (journal_due). */
+#define JOURNAL_EVERY 4
+#define JOURNAL_TAKES 16
+#define JOURNAL_TALLIES 32
 
 static const char *const tally_field[GB_PERIOD_COUNT] = {"n0", "n1", "n2"};
 
@@ -434,6 +438,37 @@ static bool read_games(mongoc_collection_t *games, const bson_t *filter,
   return ok;
 }
 
+static bool list_push(struct game_list *list, const struct gb_board_game *g,
+                      bson_error_t *error)
+{
+  if (list->count == list->cap) {
+    size_t cap = list->cap ? 2 * list->cap : 64;
+    struct gb_board_game *grown = realloc(list->items, cap * sizeof(*grown));
+
+    if (!grown)
+      return gb_store_out_of_memory(error);
+    list->items = grown;
+    list->cap = cap;
+  }
+  list->items[list->count++] = *g;
+  return true;
+}
+
+static void append_ids(bson_t *doc, const char *op,
+                       const struct gb_board *board)
+{
+  bson_t in;
+  char key[16];
+  const char *k;
+
+  bson_append_array_begin(doc, op, -1, &in);
+  for (size_t i = 0; i < board->take_count; i++) {
+    bson_uint32_to_string((uint32_t)i, &k, key, sizeof(key));
+    bson_append_utf8(&in, k, -1, board->take[i], -1);
+  }
+  bson_append_array_end(doc, &in);
+}
+
 static bool read_pending(mongoc_collection_t *games, struct game_list *list,
                          bool *complete, bson_error_t *error)
 {
@@ -454,19 +489,12 @@ static bool read_unmarked_takes(mongoc_collection_t *games,
                                 struct game_list *pending,
                                 bson_error_t *error)
 {
-  bson_t filter = BSON_INITIALIZER, id, in;
+  bson_t filter = BSON_INITIALIZER, id;
   struct game_list found = {0};
-  char key[16];
-  const char *k;
   bool more, ok;
 
   bson_append_document_begin(&filter, "_id", -1, &id);
-  bson_append_array_begin(&id, "$in", -1, &in);
-  for (size_t i = 0; i < prev->take_count; i++) {
-    bson_uint32_to_string((uint32_t)i, &k, key, sizeof(key));
-    bson_append_utf8(&in, k, -1, prev->take[i], -1);
-  }
-  bson_append_array_end(&id, &in);
+  append_ids(&id, "$in", prev);
   bson_append_document_end(&filter, &id);
   BSON_APPEND_INT64(&filter, "k", 0);
   found.max = prev->take_count;
@@ -478,18 +506,7 @@ static bool read_unmarked_takes(mongoc_collection_t *games,
       listed = strcmp(pending->items[j].id, found.items[i].id) == 0;
     if (listed)
       continue;
-    if (pending->count == pending->cap) {
-      size_t cap = pending->cap ? 2 * pending->cap : 64;
-      struct gb_board_game *grown =
-          realloc(pending->items, cap * sizeof(*grown));
-      if (!grown) {
-        ok = gb_store_out_of_memory(error);
-        break;
-      }
-      pending->items = grown;
-      pending->cap = cap;
-    }
-    pending->items[pending->count++] = found.items[i];
+    ok = list_push(pending, &found.items[i], error);
   }
   free(found.items);
   bson_destroy(&filter);
@@ -527,25 +544,79 @@ static bool read_edges(mongoc_collection_t *games,
   return ok;
 }
 
+static bool in_ranges(int64_t t, const struct gb_time_range *ranges,
+                      size_t count)
+{
+  for (size_t i = 0; i < count; i++)
+    if (t >= ranges[i].from_ms && t <= ranges[i].to_ms)
+      return true;
+  return false;
+}
+
+/* The pending games and the games under the moving edges in one find,
+ * the usual case; *complete false when more match than one refresh takes
+ * (the caller then reads them apart). With unlisted, the pending games on
+ * its take list are left out: the caller knows them unmarked. */
+static bool read_pending_and_edges(mongoc_collection_t *games,
+                                   const struct gb_time_range *ranges,
+                                   size_t count,
+                                   const struct gb_board *unlisted,
+                                   struct game_list *pending,
+                                   struct game_list *edges, bool *complete,
+                                   bson_error_t *error)
+{
+  bson_t filter = BSON_INITIALIZER, or, item, sub;
+  struct game_list all = {.max = 2 * GB_BOARD_TAKE_MAX};
+  char key[16];
+  const char *k;
+  bool more = false, ok;
+
+  bson_append_array_begin(&filter, "$or", -1, &or);
+  bson_append_document_begin(&or, "0", -1, &item);
+  BSON_APPEND_INT64(&item, "k", 0);
+  if (unlisted && unlisted->take_count > 0) {
+    bson_append_document_begin(&item, "_id", -1, &sub);
+    append_ids(&sub, "$nin", unlisted);
+    bson_append_document_end(&item, &sub);
+  }
+  bson_append_document_end(&or, &item);
+  for (size_t i = 0; i < count; i++) {
+    bson_uint32_to_string((uint32_t)i + 1, &k, key, sizeof(key));
+    bson_append_document_begin(&or, k, -1, &item);
+    bson_append_document_begin(&item, "Timestamp", -1, &sub);
+    BSON_APPEND_DATE_TIME(&sub, "$gte", ranges[i].from_ms);
+    BSON_APPEND_DATE_TIME(&sub, "$lte", ranges[i].to_ms);
+    bson_append_document_end(&item, &sub);
+    bson_append_document_end(&or, &item);
+  }
+  bson_append_array_end(&filter, &or);
+  ok = read_games(games, &filter, &all, &more, error);
+  *complete = ok && !more;
+  for (size_t i = 0; ok && *complete && i < all.count; i++) {
+    const struct gb_board_game *g = &all.items[i];
+
+    if (!g->marked && !(unlisted && gb_board_takes(unlisted, g->id)))
+      ok = list_push(pending, g, error);
+    if (ok && in_ranges(g->timestamp_ms, ranges, count))
+      ok = list_push(edges, g, error);
+  }
+  free(all.items);
+  bson_destroy(&filter);
+  return ok;
+}
+
 /* Marks the games next took in (I3): one statement for them all. */
 static bool mark_games(mongoc_collection_t *games,
                        const struct gb_board *next, bson_error_t *error)
 {
-  bson_t filter = BSON_INITIALIZER, id, in;
+  bson_t filter = BSON_INITIALIZER, id;
   bson_t *update;
-  char key[16];
-  const char *k;
   bool ok;
 
   if (next->take_count == 0)
     return true;
   bson_append_document_begin(&filter, "_id", -1, &id);
-  bson_append_array_begin(&id, "$in", -1, &in);
-  for (size_t i = 0; i < next->take_count; i++) {
-    bson_uint32_to_string((uint32_t)i, &k, key, sizeof(key));
-    bson_append_utf8(&in, k, -1, next->take[i], -1);
-  }
-  bson_append_array_end(&id, &in);
+  append_ids(&id, "$in", next);
   bson_append_document_end(&filter, &id);
   BSON_APPEND_INT64(&filter, "k", 0);
   update = BCON_NEW("$set", "{", "k", BCON_INT64(next->seq), "}");
@@ -592,9 +663,10 @@ static bool tally_from_bson(const bson_t *doc, char *winner, size_t size,
 }
 
 /* Reads the stored tallies of the winners whose old values the step
- * lacks, and of prev's plan unless it is known written (I5). */
+ * lacks, and of prev's plan unless plan_known: known written, or known
+ * unwritten (I5). */
 static bool read_tallies(mongoc_collection_t *tallies,
-                         struct gb_board_step *step, bool all_confirmed,
+                         struct gb_board_step *step, bool plan_known,
                          bson_error_t *error)
 {
   const struct gb_board *prev = step->prev;
@@ -614,7 +686,7 @@ static bool read_tallies(mongoc_collection_t *tallies,
       tally_id(tid, sizeof(tid), prev->lineage, step->changes[i].winner);
       bson_append_utf8(&in, k, -1, tid, -1);
     }
-  for (size_t i = 0; !all_confirmed && i < prev->plan_count; i++) {
+  for (size_t i = 0; !plan_known && i < prev->plan_count; i++) {
     bson_uint32_to_string(n++, &k, key, sizeof(key));
     tally_id(tid, sizeof(tid), prev->lineage, prev->plan[i].winner);
     bson_append_utf8(&in, k, -1, tid, -1);
@@ -1012,6 +1084,107 @@ struct refresh_ctx {
   struct gb_board board;   /* the board now stored */
 };
 
+static bool same_board(const struct gb_board *a, const char *lineage,
+                       int64_t seq)
+{
+  return a->seq == seq && strcmp(a->lineage, lineage) == 0;
+}
+
+/* *same true when the stored board is still prev (a read of its version
+ * alone). */
+static bool board_unchanged(mongoc_database_t *db, const struct gb_board *prev,
+                            bool *same, bson_error_t *error)
+{
+  mongoc_collection_t *boards =
+      mongoc_database_get_collection(db, GB_STORE_BOARDS);
+  bson_t *filter = BCON_NEW("_id", BCON_UTF8(BOARD_ID), "l",
+                            BCON_UTF8(prev->lineage), "s",
+                            BCON_INT64(prev->seq));
+  bson_t *opts = BCON_NEW("limit", BCON_INT64(1), "projection", "{", "_id",
+                          BCON_INT32(1), "}");
+  mongoc_cursor_t *cursor =
+      mongoc_collection_find_with_opts(boards, filter, opts, NULL);
+  const bson_t *doc;
+  bool ok = true;
+
+  *same = mongoc_cursor_next(cursor, &doc);
+  if (mongoc_cursor_error(cursor, error))
+    ok = false;
+  mongoc_cursor_destroy(cursor);
+  bson_destroy(opts);
+  bson_destroy(filter);
+  mongoc_collection_destroy(boards);
+  return ok;
+}
+
+/* The board a refresh starts from: this process's own last one while no
+ * other writer was seen (the compare-and-set catches it being stale),
+ * else the stored one. */
+static bool starting_board(mongoc_database_t *db, struct gb_store *store,
+                           struct gb_board *prev, bool *found,
+                           bool *from_memory, bson_error_t *error)
+{
+  *from_memory = store->written_trusted && store->written;
+  if (*from_memory) {
+    *found = true;
+    if (gb_board_copy(prev, store->written))
+      return true;
+    return gb_store_out_of_memory(error);
+  }
+  if (!read_board(db, true, prev, found, error))
+    return false;
+  /* The stored board is the one this process wrote: nobody else is
+   * writing, so the next refresh may start from memory again. */
+  store->written_trusted = *found && store->written &&
+                           same_board(prev, store->written->lineage,
+                                      store->written->seq);
+  return true;
+}
+
+/* Writes out a journal (I3, I5): marks the games the board took in and
+ * sets the tally values of its plan. */
+static bool write_journal(mongoc_collection_t *games,
+                          mongoc_collection_t *tallies,
+                          const struct gb_board *board, struct gb_store *store,
+                          bson_error_t *error)
+{
+  if (!mark_games(games, board, error) ||
+      !write_tallies(tallies, board, error))
+    return false;
+  memcpy(store->applied_lineage, board->lineage,
+         sizeof(store->applied_lineage));
+  store->applied_seq = board->seq;
+  store->deferred_journals = 0;
+  return true;
+}
+
+/* A board's journal is written out with it only every JOURNAL_EVERY
+ * boards of this process, or once it holds JOURNAL_TAKES games or
+ * JOURNAL_TALLIES tally values: until then the board alone records it
+ * (I2), and the next refresh carries it. */
+static bool journal_due(const struct gb_store *store,
+                        const struct gb_board *next)
+{
+  return store->deferred_journals + 1 >= JOURNAL_EVERY ||
+         next->take_count >= JOURNAL_TAKES ||
+         next->plan_count >= JOURNAL_TALLIES;
+}
+
+/* trusted: no other writer was seen in the refresh that wrote board. */
+static void remember_written(struct gb_store *store,
+                             const struct gb_board *board, bool trusted)
+{
+  if (!store->written)
+    store->written = calloc(1, sizeof(*store->written));
+  if (!store->written || !gb_board_copy(store->written, board)) {
+    store->written_trusted = false;
+    if (store->written)
+      store->written->seq = 0;
+    return;
+  }
+  store->written_trusted = trusted;
+}
+
 static bool refresh_op(mongoc_database_t *db, void *vctx,
                        bson_error_t *error)
 {
@@ -1026,24 +1199,41 @@ static bool refresh_op(mongoc_database_t *db, void *vctx,
   struct game_list pending = {0}, edges = {0};
   struct gb_time_range ranges[GB_BOARD_RANGES];
   bool ok, found = false, complete = false, too_much = false, began = false;
-  bool takes_known = false;
-  bool all_confirmed;
+  bool takes_known = false, have_edges = false;
+  bool all_confirmed, journal_unwritten, own_start, from_memory = false;
   int64_t now;
 
   memset(&prev, 0, sizeof(prev));
   memset(&step, 0, sizeof(step));
   ctx->won = false;
   ctx->skipped = false;
-  ok = read_board(db, true, &prev, &found, error);
+  ok = starting_board(db, store, &prev, &found, &from_memory, error);
+  own_start = ok && store->written_trusted;
   if (ok && !found)
     ok = rebuild(db, ctx->now_ms, &prev, error);
   if (!ok)
     goto done;
   now = ctx->now_ms > prev.end_ms ? ctx->now_ms : prev.end_ms;
-  ok = read_pending(games, &pending, &complete, error);
+  all_confirmed = found && same_board(&prev, store->applied_lineage,
+                                      store->applied_seq);
+  /* This process wrote prev and put off its journal: nothing of it is
+   * written, and nothing needs reading to know that. */
+  journal_unwritten = found && !all_confirmed && store->written &&
+                      same_board(&prev, store->written->lineage,
+                                 store->written->seq);
+  ok = read_pending_and_edges(games, ranges, gb_board_edges(&prev, now, ranges),
+                              journal_unwritten ? &prev : NULL, &pending,
+                              &edges, &complete, error);
+  have_edges = ok && complete;
+  /* Left out of the read, prev's games all stay listed. */
+  takes_known = complete && !journal_unwritten;
+  if (ok && !complete) {
+    pending.count = edges.count = 0;
+    ok = read_pending(games, &pending, &complete, error);
+    takes_known = complete;
+  }
   /* A backlog beyond the read: which of prev's Ids are still unmarked is
    * read apart, or prev's list could never shrink (I3). */
-  takes_known = complete;
   if (ok && !complete && prev.take_count > 0) {
     ok = read_unmarked_takes(games, &prev, &pending, error);
     takes_known = ok;
@@ -1053,10 +1243,25 @@ static bool refresh_op(mongoc_database_t *db, void *vctx,
   /* Every game stored before the pending read is taken in already (by
    * another instance, or this caller's game was counted long ago): a
    * caller waiting for its game has nothing to wait for, and a board less
-   * than an interval old is left as it is. */
-  if (found && pending.count == 0 &&
+   * than an interval old is left as it is. Its journal, if this process
+   * put it off, is written out now that there is time. */
+  if (found && gb_board_new_pending(&prev, pending.items, pending.count) == 0 &&
       (ctx->skip_if_nothing_pending ||
        now - prev.end_ms < store->refresh_interval_ms)) {
+    /* A board from memory is checked first: it may have been replaced,
+     * or deleted (then rebuilt by the attempt after this one). */
+    if (from_memory) {
+      ok = board_unchanged(db, &prev, &ctx->skipped, error);
+      if (!ok || !ctx->skipped) {
+        store->written_trusted = false;
+        goto done;
+      }
+    }
+    if (journal_unwritten &&
+        !write_journal(games, tallies, &prev, store, error)) {
+      ok = false;
+      goto done;
+    }
     ctx->skipped = true;
     ctx->all_pending_taken = true;
     gb_board_move(&ctx->board, &prev);
@@ -1068,7 +1273,9 @@ static bool refresh_op(mongoc_database_t *db, void *vctx,
     size_t n = gb_board_edges(&prev, now, ranges);
     bool too_many = false;
 
-    ok = read_edges(games, ranges, n, &edges, &too_many, error);
+    if (!have_edges)
+      ok = read_edges(games, ranges, n, &edges, &too_many, error);
+    have_edges = false;
     if (!ok)
       goto done;
     if (!too_many) {
@@ -1094,9 +1301,10 @@ static bool refresh_op(mongoc_database_t *db, void *vctx,
     now = prev.end_ms + (now - prev.end_ms) / 2;
   }
 
-  all_confirmed = found && prev.seq == store->applied_seq &&
-                  strcmp(prev.lineage, store->applied_lineage) == 0;
-  ok = read_tallies(tallies, &step, all_confirmed, error);
+  gb_tally_memo_follow(&store->memo, &prev);
+  gb_tally_memo_recall(&store->memo, &step);
+  ok = read_tallies(tallies, &step, all_confirmed || journal_unwritten,
+                    error);
   if (ok && !gb_board_step_finish(&step, all_confirmed,
                                   gb_store_next_started_us(store)))
     ok = gb_store_out_of_memory(error);
@@ -1105,17 +1313,18 @@ static bool refresh_op(mongoc_database_t *db, void *vctx,
       ok = read_ranking(tallies, &step, (enum gb_period)p, error);
   if (ok)
     ok = write_board(db, &prev, found, &step.next, &ctx->won, error);
-  if (!ok || !ctx->won)
+  if (!ok || !ctx->won) {
+    store->written_trusted = false;
     goto done;
-  /* The board is the record (I2); these writes may be repeated by the
-   * next refresh if this process stops before they are done. */
-  ok = mark_games(games, &step.next, error) &&
-       write_tallies(tallies, &step.next, error);
-  if (ok) {
-    memcpy(store->applied_lineage, step.next.lineage,
-           sizeof(store->applied_lineage));
-    store->applied_seq = step.next.seq;
   }
+  gb_tally_memo_follow(&store->memo, &step.next);
+  remember_written(store, &step.next, own_start);
+  /* The board is the record (I2); the journal may be written by the next
+   * refresh instead if this one puts it off or stops before it is done. */
+  if (journal_due(store, &step.next))
+    ok = write_journal(games, tallies, &step.next, store, error);
+  else
+    store->deferred_journals++;
   ctx->all_pending_taken = step.all_pending_taken;
   gb_board_move(&ctx->board, &step.next);
 

@@ -13,6 +13,7 @@
 #include "gb_game.h"
 #include "gb_leaderboard.h"
 #include "gb_store.h"
+#include "gb_tally_memo.h"
 
 #define GB_STORE_GAMES "games"
 #define GB_STORE_BOARDS "boards"
@@ -39,6 +40,16 @@ struct gb_store {
   int64_t last_refresh_ms;   /* when this process last saw a board written */
   char applied_lineage[33];  /* the board whose marks and tallies this */
   int64_t applied_seq;       /* process wrote completely */
+  /* Under board_lock, what lets a refresh skip reads
+   * (docs/internals/leaderboards.md, "Reads a refresh can skip"): the
+   * board this process wrote last, with its journal (trusted: no other
+   * writer was seen since, so a refresh starts from it without reading;
+   * the compare-and-set catches it being stale), the refreshes since this
+   * process last wrote a journal out, and the tally values it knows. */
+  struct gb_board *written;
+  bool written_trusted;
+  int deferred_journals;
+  struct gb_tally_memo memo;
   /* The board as this process last read or wrote it, for reads within
    * cache_ms (0: off), without take and plan. */
   pthread_mutex_t cache_lock;
