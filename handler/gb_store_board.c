@@ -32,6 +32,7 @@
 #define JOURNAL_TALLIES 32
 
 static const char *const tally_field[GB_PERIOD_COUNT] = {"n0", "n1", "n2"};
+static const char *const period_key[GB_PERIOD_COUNT] = {"p0", "p1", "p2"};
 
 bool gb_store_out_of_memory(bson_error_t *error)
 {
@@ -165,7 +166,6 @@ static bool read_plan(bson_iter_t *array, struct gb_board *board)
 /* A board document back into a board; false when it is not one. */
 static bool board_from_bson(const bson_t *doc, struct gb_board *board)
 {
-  static const char *const period_key[GB_PERIOD_COUNT] = {"p0", "p1", "p2"};
   bson_iter_t it, sub;
   unsigned seen = 0;
 
@@ -201,12 +201,62 @@ static bool board_from_bson(const bson_t *doc, struct gb_board *board)
   return seen == 511;
 }
 
-static void append_board(bson_t *doc, const struct gb_board *board)
+static void append_top(bson_t *doc, const char *key_name,
+                       const struct gb_board_period *bp)
 {
-  static const char *const period_key[GB_PERIOD_COUNT] = {"p0", "p1", "p2"};
-  bson_t sub, array, item;
+  bson_t array, item;
   char key[16];
   const char *k;
+
+  bson_append_array_begin(doc, key_name, -1, &array);
+  for (size_t i = 0; i < bp->top_count; i++) {
+    bson_uint32_to_string((uint32_t)i, &k, key, sizeof(key));
+    bson_append_document_begin(&array, k, -1, &item);
+    BSON_APPEND_UTF8(&item, "w", bp->top[i].winner);
+    BSON_APPEND_INT64(&item, "n", bp->top[i].wins);
+    bson_append_document_end(&array, &item);
+  }
+  bson_append_array_end(doc, &array);
+}
+
+static void append_take(bson_t *doc, const struct gb_board *board)
+{
+  bson_t array;
+  char key[16];
+  const char *k;
+
+  bson_append_array_begin(doc, "take", -1, &array);
+  for (size_t i = 0; i < board->take_count; i++) {
+    bson_uint32_to_string((uint32_t)i, &k, key, sizeof(key));
+    bson_append_utf8(&array, k, -1, board->take[i], -1);
+  }
+  bson_append_array_end(doc, &array);
+}
+
+static void append_plan(bson_t *doc, const struct gb_board *board)
+{
+  bson_t array, item;
+  char key[16];
+  const char *k;
+
+  bson_append_array_begin(doc, "plan", -1, &array);
+  for (size_t i = 0; i < board->plan_count; i++) {
+    const struct gb_tally *t = &board->plan[i];
+
+    bson_uint32_to_string((uint32_t)i, &k, key, sizeof(key));
+    bson_append_document_begin(&array, k, -1, &item);
+    BSON_APPEND_UTF8(&item, "w", t->winner);
+    for (int p = 0; p < GB_PERIOD_COUNT; p++)
+      if (t->mask & (1u << p))
+        BSON_APPEND_INT64(&item, tally_field[p], t->wins[p]);
+    bson_append_document_end(&array, &item);
+  }
+  bson_append_array_end(doc, &array);
+}
+
+static void append_board(bson_t *doc, const struct gb_board *board)
+{
+  bson_t sub;
 
   BSON_APPEND_UTF8(doc, "_id", BOARD_ID);
   BSON_APPEND_UTF8(doc, "l", board->lineage);
@@ -223,36 +273,88 @@ static void append_board(bson_t *doc, const struct gb_board *board)
     BSON_APPEND_INT64(&sub, "pa", bp->paper);
     BSON_APPEND_INT64(&sub, "sc", bp->scissors);
     BSON_APPEND_BOOL(&sub, "more", bp->more);
-    bson_append_array_begin(&sub, "top", -1, &array);
-    for (size_t i = 0; i < bp->top_count; i++) {
-      bson_uint32_to_string((uint32_t)i, &k, key, sizeof(key));
-      bson_append_document_begin(&array, k, -1, &item);
-      BSON_APPEND_UTF8(&item, "w", bp->top[i].winner);
-      BSON_APPEND_INT64(&item, "n", bp->top[i].wins);
-      bson_append_document_end(&array, &item);
-    }
-    bson_append_array_end(&sub, &array);
+    append_top(&sub, "top", bp);
     bson_append_document_end(doc, &sub);
   }
-  bson_append_array_begin(doc, "take", -1, &array);
-  for (size_t i = 0; i < board->take_count; i++) {
-    bson_uint32_to_string((uint32_t)i, &k, key, sizeof(key));
-    bson_append_utf8(&array, k, -1, board->take[i], -1);
-  }
-  bson_append_array_end(doc, &array);
-  bson_append_array_begin(doc, "plan", -1, &array);
-  for (size_t i = 0; i < board->plan_count; i++) {
-    const struct gb_tally *t = &board->plan[i];
+  append_take(doc, board);
+  append_plan(doc, board);
+}
 
-    bson_uint32_to_string((uint32_t)i, &k, key, sizeof(key));
-    bson_append_document_begin(&array, k, -1, &item);
-    BSON_APPEND_UTF8(&item, "w", t->winner);
+static bool same_top(const struct gb_board_period *a,
+                     const struct gb_board_period *b)
+{
+  if (a->top_count != b->top_count)
+    return false;
+  for (size_t i = 0; i < a->top_count; i++)
+    if (a->top[i].wins != b->top[i].wins ||
+        strcmp(a->top[i].winner, b->top[i].winner) != 0)
+      return false;
+  return true;
+}
+
+static bool same_take(const struct gb_board *a, const struct gb_board *b)
+{
+  if (a->take_count != b->take_count)
+    return false;
+  for (size_t i = 0; i < a->take_count; i++)
+    if (strcmp(a->take[i], b->take[i]) != 0)
+      return false;
+  return true;
+}
+
+static bool same_plan(const struct gb_board *a, const struct gb_board *b)
+{
+  if (a->plan_count != b->plan_count)
+    return false;
+  for (size_t i = 0; i < a->plan_count; i++) {
+    const struct gb_tally *x = &a->plan[i], *y = &b->plan[i];
+
+    if (x->mask != y->mask || strcmp(x->winner, y->winner) != 0)
+      return false;
     for (int p = 0; p < GB_PERIOD_COUNT; p++)
-      if (t->mask & (1u << p))
-        BSON_APPEND_INT64(&item, tally_field[p], t->wins[p]);
-    bson_append_document_end(&array, &item);
+      if ((x->mask & (1u << p)) && x->wins[p] != y->wins[p])
+        return false;
   }
-  bson_append_array_end(doc, &array);
+  return true;
+}
+
+/* The update that turns the stored board prev into next: only the fields
+ * that differ, so that a refresh sends what it changed, not the board. */
+static void append_board_changes(bson_t *update, const struct gb_board *prev,
+                                 const struct gb_board *next)
+{
+  bson_t set;
+  char key[16];
+
+  bson_append_document_begin(update, "$set", -1, &set);
+  BSON_APPEND_INT64(&set, "s", next->seq);
+  BSON_APPEND_INT64(&set, "at", next->stamp_us);
+  if (next->end_ms != prev->end_ms)
+    BSON_APPEND_DATE_TIME(&set, "end", next->end_ms);
+  for (int p = 0; p < GB_PERIOD_COUNT; p++) {
+    const struct gb_board_period *a = &prev->periods[p], *b = &next->periods[p];
+#define CHANGED_FIELD(name, member, append)                                    \
+  if (a->member != b->member) {                                                \
+    snprintf(key, sizeof(key), "%s.%s", period_key[p], name);                  \
+    append(&set, key, b->member);                                              \
+  }
+    CHANGED_FIELD("start", start_ms, BSON_APPEND_DATE_TIME)
+    CHANGED_FIELD("g", games, BSON_APPEND_INT64)
+    CHANGED_FIELD("r", rock, BSON_APPEND_INT64)
+    CHANGED_FIELD("pa", paper, BSON_APPEND_INT64)
+    CHANGED_FIELD("sc", scissors, BSON_APPEND_INT64)
+    CHANGED_FIELD("more", more, BSON_APPEND_BOOL)
+#undef CHANGED_FIELD
+    if (!same_top(a, b)) {
+      snprintf(key, sizeof(key), "%s.top", period_key[p]);
+      append_top(&set, key, b);
+    }
+  }
+  if (!same_take(prev, next))
+    append_take(&set, next);
+  if (!same_plan(prev, next))
+    append_plan(&set, next);
+  bson_append_document_end(update, &set);
 }
 
 /* Reads the board; *found false when there is none. A document that is
@@ -306,8 +408,9 @@ static bool read_board(mongoc_database_t *db, bool with_journal,
   return ok;
 }
 
-/* Writes next if the stored board is still prev (I1): *won false when
- * another refresh wrote first. */
+/* Writes next if the stored board is still prev (I1), as the changes
+ * from prev (equal to the stored board when the filter matches): *won
+ * false when another refresh wrote first. */
 static bool write_board(mongoc_database_t *db, const struct gb_board *prev,
                         bool prev_stored, const struct gb_board *next,
                         bool *won, bson_error_t *error)
@@ -318,9 +421,9 @@ static bool write_board(mongoc_database_t *db, const struct gb_board *prev,
   bson_t *filter = NULL;
   bool ok;
 
-  append_board(&doc, next);
   *won = false;
   if (!prev_stored) {
+    append_board(&doc, next);
     ok = mongoc_collection_insert_one(boards, &doc, NULL, NULL, error);
     *won = ok;
     if (!ok && gb_db_classify(error->domain, error->code) ==
@@ -329,8 +432,9 @@ static bool write_board(mongoc_database_t *db, const struct gb_board *prev,
   } else {
     filter = BCON_NEW("_id", BCON_UTF8(BOARD_ID), "l",
                       BCON_UTF8(prev->lineage), "s", BCON_INT64(prev->seq));
-    ok = mongoc_collection_replace_one(boards, filter, &doc, NULL, &reply,
-                                       error);
+    append_board_changes(&doc, prev, next);
+    ok = mongoc_collection_update_one(boards, filter, &doc, NULL, &reply,
+                                      error);
     if (ok) {
       bson_iter_t it;
       int64_t matched = 0;
