@@ -196,6 +196,37 @@ static bool publish(const struct gb_app *app, const struct games *games,
   return ok;
 }
 
+/* A game whose Id is stored with other content would be kept out by
+ * GameCompleted after its 202: refused here instead, naming the Id. The
+ * check is a courtesy, not the guard (GameCompleted is): when the
+ * database cannot be read, the games are published and Logs says so. */
+static bool clashes_with_stored(const struct gb_app *app,
+                                struct gb_invocation *inv,
+                                const struct games *games,
+                                struct gb_error *err)
+{
+  struct gb_error read_err = {0};
+  size_t clash;
+
+  if (!app->store)
+    return false;
+  if (!gb_store_find_clash(app->store, games->list, games->count, &clash,
+                           &read_err)) {
+    gb_invocation_log(inv, "SendResult invocation=%s: the stored games "
+                           "could not be read (%s); publishing without the "
+                           "Id check",
+                      inv->id, read_err.message);
+    return false;
+  }
+  if (clash == games->count)
+    return false;
+  gb_error_set(err, GB_ERR_CONFLICT, 0, "Id",
+               "a different game with Id %s is already stored: give each "
+               "finished game its own Id",
+               games->list[clash].id);
+  return true;
+}
+
 /* ================ The reply ================ */
 
 static cJSON *error_body(const struct gb_error *err, cJSON *published)
@@ -240,7 +271,8 @@ void fn_send_result(const struct gb_app *app, const struct gb_request *req,
     gb_error_set(&err, GB_ERR_INTERNAL, 0, "EVENT_GRID_TOPIC_ENDPOINT",
                  "publishing is not configured: EVENT_GRID_TOPIC_ENDPOINT "
                  "is not set");
-  else if (read_games(request.body, strlen(request.body), &games, &err))
+  else if (read_games(request.body, strlen(request.body), &games, &err) &&
+           !clashes_with_stored(app, &inv, &games, &err))
     publish(app, &games, &outcome, &err);
 
   if (err.kind == GB_ERR_NONE) {

@@ -34,6 +34,7 @@ int gb_error_http_status(const struct gb_error *err)
   case GB_ERR_FORBIDDEN: return 403;
   case GB_ERR_NOT_FOUND: return 404;
   case GB_ERR_METHOD: return 405;
+  case GB_ERR_CONFLICT: return 409;
   case GB_ERR_TOO_LARGE: return 413;
   case GB_ERR_MEDIA_TYPE: return 415;
   case GB_ERR_UNAVAILABLE: return 503;
@@ -55,6 +56,7 @@ const char *gb_error_kind_name(enum gb_error_kind kind)
   case GB_ERR_FORBIDDEN: return "forbidden";
   case GB_ERR_NOT_FOUND: return "not_found";
   case GB_ERR_METHOD: return "method_not_allowed";
+  case GB_ERR_CONFLICT: return "conflict";
   case GB_ERR_UNAVAILABLE: return "unavailable";
   case GB_ERR_UPSTREAM: return "upstream_refused";
   case GB_ERR_DATABASE: return "database_error";

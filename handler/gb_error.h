@@ -16,6 +16,7 @@ enum gb_error_kind {
   GB_ERR_FORBIDDEN,   /* switched off by configuration: 403 */
   GB_ERR_NOT_FOUND,   /* no such route: 404 */
   GB_ERR_METHOD,      /* route exists, method does not: 405 */
+  GB_ERR_CONFLICT,    /* clashes with what is stored: 409 */
   GB_ERR_UNAVAILABLE, /* a dependency failed in a way a retry can fix: 503 */
   GB_ERR_UPSTREAM,    /* a dependency refused the request for good: 502 */
   GB_ERR_DATABASE,    /* the database failed for good, or answered nonsense: 500 */

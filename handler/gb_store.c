@@ -383,6 +383,74 @@ bool gb_store_put_game(struct gb_store *store, const struct gb_game *game,
   return true;
 }
 
+struct find_clash_ctx {
+  const struct gb_game *games;
+  size_t count, clash;
+};
+
+/* Ids per find: a point read for one game, a bounded `_id $in` for a
+ * batch (SendResult takes up to 5,000 games). */
+#define CLASH_IDS_PER_FIND 500
+
+static bool find_clash_op(mongoc_database_t *db, void *vctx,
+                          bson_error_t *error)
+{
+  struct find_clash_ctx *ctx = vctx;
+  mongoc_collection_t *games = mongoc_database_get_collection(db, GAMES);
+  bool ok = true;
+
+  ctx->clash = ctx->count;
+  for (size_t from = 0; ok && from < ctx->count;
+       from += CLASH_IDS_PER_FIND) {
+    size_t to = from + CLASH_IDS_PER_FIND < ctx->count
+                    ? from + CLASH_IDS_PER_FIND
+                    : ctx->count;
+    bson_t filter = BSON_INITIALIZER, id, in;
+    mongoc_cursor_t *cursor;
+    const bson_t *doc;
+    char key[16];
+    const char *k;
+
+    bson_append_document_begin(&filter, "_id", -1, &id);
+    bson_append_array_begin(&id, "$in", -1, &in);
+    for (size_t i = from; i < to; i++) {
+      bson_uint32_to_string((uint32_t)(i - from), &k, key, sizeof(key));
+      bson_append_utf8(&in, k, -1, ctx->games[i].id, -1);
+    }
+    bson_append_array_end(&id, &in);
+    bson_append_document_end(&filter, &id);
+    cursor = mongoc_collection_find_with_opts(games, &filter, NULL, NULL);
+    while (mongoc_cursor_next(cursor, &doc)) {
+      struct gb_game stored;
+
+      /* An unreadable stored game is left to GameCompleted to judge. */
+      if (!game_from_bson(doc, &stored))
+        continue;
+      for (size_t i = from; i < to && i < ctx->clash; i++)
+        if (strcmp(stored.id, ctx->games[i].id) == 0 &&
+            !gb_game_same(&stored, &ctx->games[i]))
+          ctx->clash = i;
+    }
+    ok = !mongoc_cursor_error(cursor, error);
+    mongoc_cursor_destroy(cursor);
+    bson_destroy(&filter);
+  }
+  mongoc_collection_destroy(games);
+  return ok;
+}
+
+bool gb_store_find_clash(struct gb_store *store, const struct gb_game *games,
+                         size_t count, size_t *clash, struct gb_error *err)
+{
+  struct find_clash_ctx ctx = {games, count, count};
+
+  if (!gb_store_run(store, "reading the games' Ids", find_clash_op, &ctx,
+                    err))
+    return false;
+  *clash = ctx.clash;
+  return true;
+}
+
 /* ================ Leaderboards ================ */
 
 static bson_t *window_match(const struct gb_leaderboard *lb)

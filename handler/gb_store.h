@@ -69,6 +69,12 @@ enum gb_put_result {
 bool gb_store_put_game(struct gb_store *store, const struct gb_game *game,
                        enum gb_put_result *result, struct gb_error *err);
 
+/* Point reads of the games' Ids: *clash is the index of the first game
+ * whose Id is stored with different content, or count when there is none.
+ * A failure a retry can fix is GB_ERR_UNAVAILABLE. */
+bool gb_store_find_clash(struct gb_store *store, const struct gb_game *games,
+                         size_t count, size_t *clash, struct gb_error *err);
+
 /* The least time between two refreshes of one process, unless set: games
  * stored meanwhile are taken in together. */
 #define GB_STORE_REFRESH_INTERVAL_MS 1000

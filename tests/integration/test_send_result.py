@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from support import (EventGridTopic, game, new_key, send_result,
-                     self_signed_certificate, subscription)
+from support import (EventGridTopic, event_grid_event, game, new_key,
+                     send_result, self_signed_certificate, subscription)
 
 EVENT_FIELDS = {"id", "subject", "eventType", "eventTime", "dataVersion",
                 "data", "topic", "metadataVersion"}
@@ -206,3 +206,34 @@ def test_keys_never_appear_in_logs_or_replies(topic, start_handler):
         handler.stderr()
     for secret in (wrong_key, topic.key):
         assert secret not in seen
+
+
+def test_a_different_game_under_a_stored_id_is_409(topic, start_handler):
+    """GameCompleted would keep it out after a 202: SendResult refuses it,
+    naming Id, and publishes nothing; the stored game itself again is
+    published as before (its event is the same, the consumer dedupes)."""
+    handler = start_handler(publishing(topic))
+    g = game()
+    assert handler.deliver(event_grid_event(g))[0] == 200
+    status, reply, logs = send_result(handler, [game(),
+                                                dict(g, RockCount=9)])
+    assert status == 409, reply
+    assert reply["error"]["field"] == "Id"
+    assert g["Id"] in reply["error"]["message"]
+    assert reply["error"]["retryable"] is False
+    assert "status=409 field=Id" in logs[0]
+    assert topic.log()["accepted"] == []
+    status, body, _ = send_result(handler, g)
+    assert status == 202, body
+
+
+def test_database_unreachable_publishes_and_says_so(topic, webhook,
+                                                    start_handler):
+    handler = start_handler(publishing(
+        topic, COSMOS_CONNECTION_STRING="mongodb://127.0.0.1:9/"
+        "?serverSelectionTimeoutMS=300&connectTimeoutMS=300"))
+    status, body, logs = send_result(handler, game())
+    assert status == 202, body
+    assert any("could not be read" in line and "without the Id check" in line
+               for line in logs), logs
+    assert len(webhook.wait_for_events(1)) == 1
