@@ -49,7 +49,16 @@ def free_port(preferred=None):
 
 
 def new_key():
+    """An Event Grid topic key: 32 random bytes in base64."""
     return base64.b64encode(os.urandom(32)).decode()
+
+
+def new_function_key():
+    """A function key by the Functions host's rule (azure-functions-host,
+    SecurityUtility.GenerateSecretString): 40 random bytes in base64 with
+    '+' replaced by 'a', so that a key pasted into ?code= needs no
+    escaping."""
+    return base64.b64encode(os.urandom(40)).decode().replace("+", "a")
 
 
 def iso(t):
@@ -124,12 +133,13 @@ def main():
     db_port = free_port(27017)
     host_port = free_port(7071)
     topic_port = free_port(7080)
-    keys = {"masterKey": new_key(), "functionKeys": {"default": new_key()},
-            "systemKeys": {"eventgrid_extension": new_key()}}
+    keys = {"masterKey": new_function_key(),
+            "functionKeys": {"default": new_function_key()},
+            "systemKeys": {"eventgrid_extension": new_function_key()}}
     topic_key = new_key()
     database_uri = f"mongodb://127.0.0.1:{db_port}/?retryWrites=false"
     settings = {"IsEncrypted": False, "Values": {
-        "FUNCTIONS_WORKER_RUNTIME": "Custom",
+        "FUNCTIONS_WORKER_RUNTIME": "custom",
         "COSMOS_CONNECTION_STRING": database_uri,
         "COSMOS_DATABASE": "rockpaperscissors",
         "LEADERBOARD_TTL_SECONDS": "86400",

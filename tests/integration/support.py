@@ -420,6 +420,13 @@ TOPIC_TOOL = os.path.join(os.path.dirname(__file__), "..", "..", "tools",
                           "eventgrid_topic.py")
 
 
+def new_function_key():
+    """A function key as the Functions host generates it (tools/demo.py
+    new_function_key): no '+', so it goes into ?code= unescaped."""
+    import base64
+    return secret(base64.b64encode(os.urandom(40)).decode().replace("+", "a"))
+
+
 def new_key():
     import base64
     return secret(base64.b64encode(os.urandom(32)).decode())
@@ -634,13 +641,13 @@ class Flow:
                  app_dir=None, **subscription_options):
         import sys
         self.dir = tempfile.mkdtemp(prefix="gridboard-test-flow-")
-        self.keys = {"masterKey": new_key(),
-                     "functionKeys": {"default": new_key()},
-                     "systemKeys": {"eventgrid_extension": new_key()}}
+        self.keys = {"masterKey": new_function_key(),
+                     "functionKeys": {"default": new_function_key()},
+                     "systemKeys": {"eventgrid_extension": new_function_key()}}
         self.topic_key = new_key()
         self.host_port, topic_port = free_port(), free_port()
         self.base = f"http://127.0.0.1:{self.host_port}"
-        values = {"FUNCTIONS_WORKER_RUNTIME": "Custom",
+        values = {"FUNCTIONS_WORKER_RUNTIME": "custom",
                   "COSMOS_CONNECTION_STRING": ferretdb.handler_uri(
                       "serverSelectionTimeoutMS=1500"),
                   "COSMOS_DATABASE": database,

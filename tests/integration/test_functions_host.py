@@ -210,3 +210,19 @@ def test_failed_invocation_reason_reaches_the_host_log_as_error(
         assert "function=GameCompleted" in line and "retryable=false" in line
     finally:
         assert flow.stop() == 0
+
+
+def test_demo_function_keys_follow_the_host_rule():
+    """Keys as the Functions host generates them: 40 random bytes in
+    base64 with no '+', so that a key pasted into ?code= is accepted as
+    it is (a '+' in a query string reads as a space)."""
+    import importlib.util
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "tools",
+                        "demo.py")
+    spec = importlib.util.spec_from_file_location("gridboard_demo", path)
+    demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(demo)
+    keys = [demo.new_function_key() for _ in range(200)]
+    assert all("+" not in k and len(k) == 56 for k in keys)
+    assert len(set(keys)) == 200
+    assert urllib.parse.parse_qs("code=" + keys[0])["code"] == [keys[0]]

@@ -248,7 +248,7 @@ def test_sample_settings_are_accepted(ferretdb, start_handler):
     root = os.path.join(os.path.dirname(__file__), "..", "..")
     with open(os.path.join(root, "local.settings.sample.json")) as f:
         values = json.load(f)["Values"]
-    assert values["FUNCTIONS_WORKER_RUNTIME"] == "Custom"
+    assert values["FUNCTIONS_WORKER_RUNTIME"] == "custom"  # Core Tools spells it so
     values["COSMOS_CONNECTION_STRING"] = ferretdb.handler_uri()
     handler = start_handler(values)
     assert handler.request("GET", "/")[0] == 200
