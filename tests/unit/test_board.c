@@ -98,6 +98,29 @@ int main(void)
   CHECK(lb.winner_count == 1 && strcmp(lb.winners[0].email, "carol") == 0);
   CHECK(!step.next.periods[0].more);
   gb_board_step_cleanup(&step);
+
+  /* A deep copy owns its lists; the games a refresh would take in are
+   * those neither marked nor listed. */
+  {
+    struct gb_board copy;
+    struct gb_board_game seen[3] = {game("x", "alice", now, false),
+                                    game("y", "alice", now, true),
+                                    game("z", "alice", now, false)};
+    struct gb_tally t = {.mask = 1u, .wins = {5, 0, 0}};
+
+    memset(&copy, 0, sizeof(copy));
+    strcpy(t.winner, "alice");
+    CHECK(gb_board_add_take(&prev, "x"));
+    CHECK(gb_board_add_tally(&prev, &t));
+    CHECK(gb_board_copy(&copy, &prev));
+    CHECK(copy.take != prev.take && copy.plan != prev.plan);
+    CHECK_INT(copy.take_count, prev.take_count);
+    CHECK_STR(copy.take[copy.take_count - 1], "x");
+    CHECK(copy.plan_count == prev.plan_count &&
+          copy.plan[copy.plan_count - 1].wins[0] == 5);
+    CHECK_INT(gb_board_new_pending(&copy, seen, 3), 1);
+    gb_board_cleanup(&copy);
+  }
   gb_board_cleanup(&prev);
   return gb_test_report("board");
 }
