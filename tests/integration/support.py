@@ -5,6 +5,7 @@ ports, speaks the Functions host's invocation protocol to the handler, and
 computes leaderboards independently of the handler (the oracle)."""
 
 import calendar
+import collections
 import datetime as dt
 import http.client
 import json
@@ -492,6 +493,20 @@ class EventGridTopic:
                 return snapshot
             time.sleep(0.05)
         raise AssertionError(f"timed out; topic log: {self.log()}")
+
+    def wait_delivered(self, timeout=30):
+        """Waits until every accepted event has been delivered or
+        dead-lettered: nothing is left in flight or waiting for a retry.
+        A delivery is logged only once its reply is read, so a test that
+        sees the database settled can still be ahead of the log."""
+        def done(s):
+            finished = collections.Counter(
+                i for d in s["deliveries"] if d["outcome"] == "Success"
+                for i in d["eventIds"])
+            finished.update(e["id"] for e in s["deadLettered"])
+            return not collections.Counter(
+                e["id"] for e in s["accepted"]) - finished
+        return self.wait_for(done, timeout)
 
     def stop(self):
         if self.proc.poll() is None:
