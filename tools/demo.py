@@ -26,26 +26,32 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
+import shutil
 import time
 import urllib.parse
 import uuid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-HANDLER = os.path.join(ROOT, "build", "gridboard-handler")
 FERRETDB = os.path.join(ROOT, ".cache", "bin", "ferretdb")
 PLAYERS = ["alice@example.com", "bob@example.com", "carol@example.com",
            "dave@example.com", "erin@example.com", "Bot"]
 
 
-def free_port(preferred=None):
-    for port in ([preferred] if preferred else []) + [0]:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return s.getsockname()[1]
+class Stopped(Exception):
+    """SIGTERM or SIGHUP: stop everything, as Ctrl-C does."""
+
+
+def stop_on_signal(signum, frame):
+    raise Stopped(signal.Signals(signum).name)
+
+
+def check_port_free(port, option):
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            sys.exit(f"demo: 127.0.0.1:{port} is in use (a demo still "
+                     f"running?); choose another with {option} PORT")
 
 
 def new_key():
@@ -124,15 +130,36 @@ def print_board(board):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--serve", action="store_true",
-                        help="keep running until Ctrl-C")
+                        help="keep running until Ctrl-C, SIGTERM or SIGHUP")
+    parser.add_argument("--build", default="build-demo",
+                        help="the build tree holding app/ (default: "
+                             "build-demo)")
+    parser.add_argument("--db-port", type=int, default=27017,
+                        help="FerretDB's port (default: 27017)")
+    parser.add_argument("--host-port", type=int, default=7071,
+                        help="the Functions host's port (default: 7071)")
+    parser.add_argument("--topic-port", type=int, default=7080,
+                        help="the Event Grid topic's port (default: 7080)")
     args = parser.parse_args()
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, stop_on_signal)
 
-    work = tempfile.mkdtemp(prefix="gridboard-demo-")
+    app = os.path.join(os.path.abspath(args.build), "app")
+    if not os.path.isfile(os.path.join(app, "gridboard-handler")):
+        sys.exit(f"demo: no handler in {app}; build the app-folder target "
+                 "(scripts/demo does)")
+    db_port, host_port, topic_port = (args.db_port, args.host_port,
+                                      args.topic_port)
+    for port, option in ((db_port, "--db-port"), (host_port, "--host-port"),
+                         (topic_port, "--topic-port")):
+        check_port_free(port, option)
+    # One work folder, emptied at each start: the last run's logs and keys
+    # stay readable, and nothing piles up in /tmp.
+    work = os.path.join(os.path.abspath(args.build), "demo-run")
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
     log_path = os.path.join(work, "gridboard.log")
     log = open(log_path, "a")
-    db_port = free_port(27017)
-    host_port = free_port(7071)
-    topic_port = free_port(7080)
     keys = {"masterKey": new_function_key(),
             "functionKeys": {"default": new_function_key()},
             "systemKeys": {"eventgrid_extension": new_function_key()}}
@@ -164,15 +191,16 @@ def main():
 
     procs = []
     try:
+        print(f"demo: starting FerretDB, the Functions host ({app}) and the "
+              "Event Grid topic", flush=True)
         procs.append(subprocess.Popen(
             [FERRETDB, "-listen-addr", f"127.0.0.1:{db_port}", "-data-dir",
              os.path.join(work, "data")], stdout=log, stderr=log))
         wait_for_line(log_path, "ferretdb listening", procs[-1], "FerretDB")
         procs.append(subprocess.Popen(
             [sys.executable, os.path.join(ROOT, "tools", "functions_host.py"),
-             "--host-json", os.path.join(ROOT, "host.json"),
-             "--functions", os.path.join(ROOT, "function-app"),
-             "--handler", HANDLER,
+             "--host-json", os.path.join(app, "host.json"),
+             "--functions", app,
              "--settings", os.path.join(work, "local.settings.json"),
              "--keys", os.path.join(work, "keys.json"),
              "--port", str(host_port)], stdout=log, stderr=log))
@@ -185,6 +213,7 @@ def main():
         wait_for_line(log_path, "eventgrid-topic listening", procs[-1],
                       "the Event Grid topic")
 
+        print("demo: posting a season of games to SendResult", flush=True)
         code = urllib.parse.quote(keys["functionKeys"]["default"])
         now = dt.datetime.now(dt.timezone.utc)
         games = season(now, random.Random(7))
@@ -199,6 +228,8 @@ def main():
         print(f"{len(games)} games posted to SendResult and published to "
               "Event Grid")
 
+        print("demo: waiting until Event Grid has delivered them to "
+              "GameCompleted", flush=True)
         expected = sum(1 for g in games
                        if g["Timestamp"] >= iso(minus_one_month(now)))
         deadline = time.monotonic() + 60
@@ -228,8 +259,11 @@ Functions host  http://127.0.0.1:{host_port}
   keys          {os.path.join(work, "keys.json")}
 Event Grid      http://127.0.0.1:{topic_port}/api/events (key in {os.path.join(work, "topic.json")})
 FerretDB        {database_uri}
-Ctrl-C stops everything.""", flush=True)
-            signal.sigwait({signal.SIGINT, signal.SIGTERM})
+Ctrl-C, SIGTERM or SIGHUP stops everything.""", flush=True)
+            while True:
+                signal.pause()
+    except (KeyboardInterrupt, Stopped):
+        pass
     finally:
         for proc in reversed(procs):
             if proc.poll() is None:

@@ -14,7 +14,8 @@ DOCS = [os.path.join(ROOT, "README.md")] + sorted(
     glob.glob(os.path.join(ROOT, "docs", "**", "*.md"), recursive=True))
 # A backticked path is checked when it starts at one of the repository's
 # own top-level entries (contracts/*.md, in ../shared, does not).
-TOP = set(os.listdir(ROOT)) - {".git", "build", ".cache", ".venv"}
+TOP = {entry for entry in os.listdir(ROOT) if not entry.startswith("build")} \
+    - {".git", ".cache", ".venv"}
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 CODE = re.compile(r"`([^`\n]+)`")
 PATHLIKE = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*/?$")
