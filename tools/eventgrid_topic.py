@@ -760,8 +760,20 @@ def main():
     parser = argparse.ArgumentParser(description="A local Event Grid topic.")
     parser.add_argument("--config", required=True, help="JSON configuration")
     args = parser.parse_args()
-    with open(args.config) as f:
-        serve(json.load(f))
+    hint = "; tools/eventgrid_topic.sample.json is one to start from"
+    try:
+        with open(args.config) as f:
+            config = json.load(f)
+    except OSError as e:
+        raise SystemExit(f"eventgrid-topic: cannot read the configuration "
+                         f"{args.config}: {e.strerror}{hint}")
+    except ValueError as e:
+        raise SystemExit(f"eventgrid-topic: the configuration {args.config} "
+                         f"is not valid JSON ({e}){hint}")
+    if not isinstance(config, dict):
+        raise SystemExit(f"eventgrid-topic: the configuration {args.config} "
+                         f"must hold a JSON object{hint}")
+    serve(config)
 
 
 if __name__ == "__main__":

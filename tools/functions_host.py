@@ -170,13 +170,30 @@ class Function:
             self.auth_level = self.trigger.get("authLevel", "function").lower()
 
 
+def load_json(path, what, hint=""):
+    """A JSON file the host is given, or one clear line naming the file and
+    the fix (Core Tools refuses a bad local.settings.json the same way)."""
+    try:
+        with open(path) as f:
+            value = json.load(f)
+    except OSError as e:
+        raise SystemExit(f"functions-host: cannot read {what} {path}: "
+                         f"{e.strerror}{hint}")
+    except ValueError as e:
+        raise SystemExit(f"functions-host: {what} {path} is not valid JSON "
+                         f"({e}){hint}")
+    if not isinstance(value, dict):
+        raise SystemExit(f"functions-host: {what} {path} must hold a JSON "
+                         f"object{hint}")
+    return value
+
+
 def load_functions(folder):
     functions = {}
     for name in sorted(os.listdir(folder)):
         path = os.path.join(folder, name, "function.json")
         if os.path.isfile(path):
-            with open(path) as f:
-                functions[name] = Function(name, json.load(f))
+            functions[name] = Function(name, load_json(path, "function.json"))
     if not functions:
         raise SystemExit(f"no function.json under {folder}")
     return functions
@@ -404,8 +421,7 @@ class ConnectionPool:
 
 class Host:
     def __init__(self, args):
-        with open(args.host_json) as f:
-            self.config = json.load(f)
+        self.config = load_json(args.host_json, "host.json")
         self.functions = load_functions(args.functions)
         self.prefix = self.config.get("extensions", {}).get("http", {}) \
             .get("routePrefix", "api").strip("/")
@@ -413,13 +429,19 @@ class Host:
                                         300)
         settings = {}
         if args.settings:
-            with open(args.settings) as f:
-                settings = {k: str(v) for k, v in
-                            json.load(f).get("Values", {}).items()}
+            values = load_json(
+                args.settings, "the settings file",
+                "; copy local.settings.sample.json to start from").get(
+                    "Values", {})
+            if not isinstance(values, dict):
+                raise SystemExit(f"functions-host: the settings file "
+                                 f"{args.settings}: Values must be an object")
+            settings = {k: str(v) for k, v in values.items()}
         self.keys = {}
         if args.keys:
-            with open(args.keys) as f:
-                self.keys = json.load(f)
+            self.keys = load_json(args.keys, "the keys file",
+                                  "; copy tools/keys.sample.json to start "
+                                  "from")
         app_root = os.path.dirname(os.path.abspath(args.host_json))
         self.worker = Worker(self.config, app_root, args.handler, settings,
                              shlex.split(args.handler_wrapper))

@@ -226,3 +226,77 @@ def test_demo_function_keys_follow_the_host_rule():
     assert all("+" not in k and len(k) == 56 for k in keys)
     assert len(set(keys)) == 200
     assert urllib.parse.parse_qs("code=" + keys[0])["code"] == [keys[0]]
+
+
+SAMPLES = os.path.join(os.path.dirname(__file__), "..", "..")
+
+
+def load_sample(*path):
+    with open(os.path.join(SAMPLES, *path)) as f:
+        return json.load(f)
+
+
+def test_the_samples_fit_together_as_the_by_hand_path_needs():
+    """local.settings.sample.json, tools/keys.sample.json and
+    tools/eventgrid_topic.sample.json, copied as docs/local-host.md says,
+    make a topic that delivers to the host's GameCompleted webhook."""
+    settings = load_sample("local.settings.sample.json")["Values"]
+    keys = load_sample("tools", "keys.sample.json")
+    topic = load_sample("tools", "eventgrid_topic.sample.json")
+    for key in (keys["masterKey"], keys["functionKeys"]["default"],
+                keys["systemKeys"]["eventgrid_extension"]):
+        assert "+" not in key and len(key) == 56
+    assert settings["EVENT_GRID_TOPIC_KEY"] in topic["keys"]
+    endpoint = urllib.parse.urlsplit(settings["EVENT_GRID_TOPIC_ENDPOINT"])
+    assert endpoint.netloc == topic["listen"]
+    [sub] = topic["subscriptions"]
+    assert sub["includedEventTypes"] == ["GameCompleted"]
+    webhook = urllib.parse.urlsplit(sub["endpoint"])
+    assert webhook.path == "/runtime/webhooks/eventgrid"
+    query = urllib.parse.parse_qs(webhook.query)
+    assert query == {"functionName": ["GameCompleted"],
+                     "code": [keys["systemKeys"]["eventgrid_extension"]]}
+
+
+@pytest.mark.parametrize("content, problem", [
+    (None, "cannot read the settings file"),
+    ("{\"Values\": ", "is not valid JSON"),
+    ("[]", "must hold a JSON object"),
+    ("{\"Values\": []}", "Values must be an object")])
+def test_a_missing_or_malformed_settings_file_is_one_clear_line(
+        tmp_path, content, problem):
+    path = tmp_path / "local.settings.json"
+    if content is not None:
+        path.write_text(content)
+    result = subprocess.run(
+        [sys.executable, HOST_TOOL, "--host-json",
+         os.path.join(SAMPLES, "host.json"), "--functions",
+         os.path.join(SAMPLES, "function-app"), "--settings", str(path),
+         "--port", str(free_port())],
+        capture_output=True, text=True, timeout=30)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and problem in lines[0] and str(path) in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_a_missing_keys_file_or_topic_configuration_is_one_clear_line(
+        tmp_path):
+    missing = str(tmp_path / "keys.json")
+    host = subprocess.run(
+        [sys.executable, HOST_TOOL, "--host-json",
+         os.path.join(SAMPLES, "host.json"), "--functions",
+         os.path.join(SAMPLES, "function-app"), "--keys", missing,
+         "--port", str(free_port())],
+        capture_output=True, text=True, timeout=30)
+    assert host.returncode == 1 and "Traceback" not in host.stderr
+    assert f"cannot read the keys file {missing}" in host.stderr
+    assert "tools/keys.sample.json" in host.stderr
+    bad = tmp_path / "topic.json"
+    bad.write_text("{")
+    topic = subprocess.run(
+        [sys.executable, os.path.join(SAMPLES, "tools", "eventgrid_topic.py"),
+         "--config", str(bad)], capture_output=True, text=True, timeout=30)
+    assert topic.returncode == 1 and "Traceback" not in topic.stderr
+    assert "is not valid JSON" in topic.stderr
+    assert "tools/eventgrid_topic.sample.json" in topic.stderr
