@@ -11,8 +11,15 @@ static const cJSON *required(const cJSON *obj, const char *name,
                              struct gb_error *err)
 {
   const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
+  /* Same name, other case: camelCase JSON from a serializer's defaults. */
+  const cJSON *near = item ? NULL : cJSON_GetObjectItem(obj, name);
 
-  if (!item || cJSON_IsNull(item))
+  if (near && near->string)
+    gb_error_set(err, GB_ERR_INVALID, 0, name,
+                 "%s is required (found \"%s\": field names are PascalCase, "
+                 "as GameAPI sends them)",
+                 name, near->string);
+  else if (!item || cJSON_IsNull(item))
     gb_error_set(err, GB_ERR_INVALID, 0, name, "%s is required", name);
   return cJSON_IsNull(item) ? NULL : item;
 }

@@ -332,6 +332,15 @@ bool gb_publisher_send(struct gb_publisher *p, const char *body, size_t len,
                    "Event Grid's TLS certificate is not trusted (%s)", why);
       break;
     }
+    if (status == 401 || status == 403) {
+      /* The fix first: Event Grid's own message is long and gets cut. */
+      gb_error_set(err, GB_ERR_UPSTREAM, (int)status, "EVENT_GRID_TOPIC_KEY",
+                   "Event Grid refused the credentials with %ld: set "
+                   "EVENT_GRID_TOPIC_KEY to one of the topic's access keys "
+                   "(or check EVENT_GRID_AUTH) (%s)",
+                   status, why);
+      break;
+    }
     if (status && !gb_retry_status_retryable(status)) {
       gb_error_set(err, GB_ERR_UPSTREAM, (int)status, "",
                    "Event Grid refused the events with %ld (%s)", status,

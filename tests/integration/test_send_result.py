@@ -98,6 +98,8 @@ def test_wrong_key_is_502_and_nothing_is_delivered(topic, webhook,
     assert reply["error"]["retryable"] is False
     assert "401" in reply["error"]["message"]
     assert "Unauthorized" in reply["error"]["message"]
+    assert "set EVENT_GRID_TOPIC_KEY" in reply["error"]["message"]
+    assert reply["error"]["field"] == "EVENT_GRID_TOPIC_KEY"
     assert "outcome=failed" in logs[0]
     assert topic.log()["accepted"] == [] and webhook.events() == []
 

@@ -126,9 +126,27 @@ static void test_not_an_object(void)
   cJSON_Delete(arr);
 }
 
+/* A camelCase game: the error names the PascalCase field and the case. */
+static void test_camel_case_field_names(void)
+{
+  cJSON *obj = cJSON_Parse(valid_game);
+  struct gb_error err = {0};
+  struct gb_game game;
+
+  cJSON_DeleteItemFromObjectCaseSensitive(obj, "Id");
+  cJSON_AddStringToObject(obj, "id", "5f2a9c1e");
+  CHECK(!gb_game_from_json(obj, NOW, &game, &err));
+  CHECK_INT(err.kind, GB_ERR_INVALID);
+  CHECK_STR(err.field, "Id");
+  CHECK(strstr(err.message, "found \"id\"") != NULL);
+  CHECK(strstr(err.message, "PascalCase") != NULL);
+  cJSON_Delete(obj);
+}
+
 int main(void)
 {
   test_valid_game();
+  test_camel_case_field_names();
   test_invalid_fields();
   test_not_an_object();
   return gb_test_report("game");
