@@ -283,13 +283,6 @@ static void describe_reply(const struct reply *r, char *out, size_t cap)
   cJSON_Delete(root);
 }
 
-static void sleep_ms(long ms)
-{
-  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-  nanosleep(&ts, NULL);
-}
-
 /* ================ Publishing with retries ================ */
 
 bool gb_publisher_send(struct gb_publisher *p, const char *body, size_t len,
@@ -363,7 +356,7 @@ bool gb_publisher_send(struct gb_publisher *p, const char *body, size_t len,
                      why, report->attempts, p->cfg->eg_deadline_ms);
       break;
     }
-    sleep_ms(wait);
+    gb_time_sleep_ms(wait);
   }
   free(reply);
   return ok;

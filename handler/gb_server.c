@@ -42,10 +42,7 @@ struct gb_server {
 /* ================ Route table ================ */
 
 enum route_flags {
-  ROUTE_INVOCATION = 1 << 0, /* body is a host invocation envelope */
-  ROUTE_WRITES_DB = 1 << 1,  /* changes the database */
-  ROUTE_IDEMPOTENT = 1 << 2, /* a repeat has no further effect */
-  ROUTE_PUBLISHES = 1 << 3   /* sends events to Event Grid */
+  ROUTE_INVOCATION = 1 << 0 /* body is a host invocation envelope */
 };
 
 static void fn_ready(const struct gb_app *app, const struct gb_request *req,
@@ -58,14 +55,11 @@ static const struct route {
                   struct gb_reply *);
   unsigned flags;
 } routes[] = {
-    {"GET", "/", fn_ready, ROUTE_IDEMPOTENT},
-    {"POST", "/GameCompleted", fn_game_completed,
-     ROUTE_INVOCATION | ROUTE_WRITES_DB | ROUTE_IDEMPOTENT},
-    {"POST", "/GetStats", fn_get_stats, ROUTE_INVOCATION | ROUTE_IDEMPOTENT},
-    {"POST", "/Generate", fn_generate, ROUTE_INVOCATION | ROUTE_WRITES_DB},
-    /* Idempotent: a game's event id is derived from its Id. */
-    {"POST", "/SendResult", fn_send_result,
-     ROUTE_INVOCATION | ROUTE_PUBLISHES | ROUTE_IDEMPOTENT},
+    {"GET", "/", fn_ready, 0},
+    {"POST", "/GameCompleted", fn_game_completed, ROUTE_INVOCATION},
+    {"POST", "/GetStats", fn_get_stats, ROUTE_INVOCATION},
+    {"POST", "/Generate", fn_generate, ROUTE_INVOCATION},
+    {"POST", "/SendResult", fn_send_result, ROUTE_INVOCATION},
 };
 
 static void fn_ready(const struct gb_app *app, const struct gb_request *req,

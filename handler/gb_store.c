@@ -224,13 +224,6 @@ static bool ensure_indexes(struct gb_store *store, mongoc_database_t *db,
   return ok;
 }
 
-static void sleep_ms(long ms)
-{
-  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-  nanosleep(&ts, NULL);
-}
-
 bool gb_store_run(struct gb_store *store, const char *what, gb_store_op op,
                   void *ctx, struct gb_error *err)
 {
@@ -257,7 +250,8 @@ bool gb_store_run(struct gb_store *store, const char *what, gb_store_op op,
         attempt >= THROTTLE_RETRIES)
       return fail_from_driver(err, what, &error);
     wait_ms = gb_db_retry_after_ms(error.message, THROTTLE_DEFAULT_WAIT_MS);
-    sleep_ms(wait_ms < THROTTLE_WAIT_CAP_MS ? wait_ms : THROTTLE_WAIT_CAP_MS);
+    gb_time_sleep_ms(wait_ms < THROTTLE_WAIT_CAP_MS ? wait_ms
+                                                    : THROTTLE_WAIT_CAP_MS);
   }
 }
 

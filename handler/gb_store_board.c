@@ -1443,14 +1443,6 @@ done:
   return ok;
 }
 
-static void sleep_ms(long ms)
-{
-  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-  if (ms > 0)
-    nanosleep(&ts, NULL);
-}
-
 static long contention_backoff_ms(int attempt)
 {
   struct timespec ts;
@@ -1487,7 +1479,7 @@ static bool refresh_locked(struct gb_store *store, int64_t now_ms,
     gb_board_cleanup(&ctx->board);
     /* Another instance wrote the board first: back off a random while,
      * growing, so that the instances stop meeting. */
-    sleep_ms(contention_backoff_ms(attempt));
+    gb_time_sleep_ms(contention_backoff_ms(attempt));
   }
   return gb_error_set(err, GB_ERR_UNAVAILABLE, 0, "",
                       "refreshing the leaderboards: the board kept changing "
@@ -1540,7 +1532,7 @@ bool gb_store_sync(struct gb_store *store, struct gb_error *err)
      * beyond one refresh's bound is taken in without waiting. */
     if (due > now && !backlog) {
       pthread_mutex_unlock(&store->board_lock);
-      sleep_ms((long)(due - now));
+      gb_time_sleep_ms((long)(due - now));
       pthread_mutex_lock(&store->board_lock);
       if (store->covered_ticket >= ticket)
         break;

@@ -164,6 +164,14 @@ int64_t gb_time_now_ms(void)
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+void gb_time_sleep_ms(long ms)
+{
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+  if (ms > 0)
+    nanosleep(&ts, NULL);
+}
+
 int64_t gb_time_add_months(int64_t ms, int months)
 {
   int64_t days = ms / GB_MS_PER_DAY, rem = ms % GB_MS_PER_DAY, y, total;

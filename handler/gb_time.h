@@ -24,6 +24,11 @@ void gb_time_format(int64_t ms, char buf[32]);
 /* The current time. */
 int64_t gb_time_now_ms(void);
 
+/* Sleeps ms milliseconds (nothing for ms <= 0); an interrupted sleep ends
+ * early, which every caller (a retry's back-off, a refresh's pacing)
+ * accepts. */
+void gb_time_sleep_ms(long ms);
+
 /* ms moved by `months` calendar months, keeping the time of day, with the
  * day clamped to the target month's length (2024-03-31 - 1 month =
  * 2024-02-29), as .NET's DateTime.AddMonths does. */
