@@ -24,9 +24,9 @@ import os
 import random
 import signal
 import socket
+import shutil
 import subprocess
 import sys
-import shutil
 import time
 import urllib.parse
 import uuid

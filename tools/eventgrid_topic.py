@@ -67,6 +67,8 @@ import time
 import urllib.parse
 import uuid
 
+from json_file import load_json_object
+
 API_VERSION = "2018-01-01"
 EVENT_GRID = "EventGridSchema"
 CLOUD_EVENTS = "CloudEventSchemaV1_0"
@@ -760,20 +762,9 @@ def main():
     parser = argparse.ArgumentParser(description="A local Event Grid topic.")
     parser.add_argument("--config", required=True, help="JSON configuration")
     args = parser.parse_args()
-    hint = "; tools/eventgrid_topic.sample.json is one to start from"
-    try:
-        with open(args.config) as f:
-            config = json.load(f)
-    except OSError as e:
-        raise SystemExit(f"eventgrid-topic: cannot read the configuration "
-                         f"{args.config}: {e.strerror}{hint}")
-    except ValueError as e:
-        raise SystemExit(f"eventgrid-topic: the configuration {args.config} "
-                         f"is not valid JSON ({e}){hint}")
-    if not isinstance(config, dict):
-        raise SystemExit(f"eventgrid-topic: the configuration {args.config} "
-                         f"must hold a JSON object{hint}")
-    serve(config)
+    serve(load_json_object(
+        args.config, "eventgrid-topic", "the configuration",
+        "; tools/eventgrid_topic.sample.json is one to start from"))
 
 
 if __name__ == "__main__":

@@ -71,6 +71,8 @@ import time
 import urllib.parse
 import uuid
 
+from json_file import load_json_object
+
 HOST_VERSION = "4.1037.0.0"
 POLL_SECONDS = 0.025
 ERROR_THRESHOLD = 3
@@ -171,21 +173,7 @@ class Function:
 
 
 def load_json(path, what, hint=""):
-    """A JSON file the host is given, or one clear line naming the file and
-    the fix (Core Tools refuses a bad local.settings.json the same way)."""
-    try:
-        with open(path) as f:
-            value = json.load(f)
-    except OSError as e:
-        raise SystemExit(f"functions-host: cannot read {what} {path}: "
-                         f"{e.strerror}{hint}")
-    except ValueError as e:
-        raise SystemExit(f"functions-host: {what} {path} is not valid JSON "
-                         f"({e}){hint}")
-    if not isinstance(value, dict):
-        raise SystemExit(f"functions-host: {what} {path} must hold a JSON "
-                         f"object{hint}")
-    return value
+    return load_json_object(path, "functions-host", what, hint)
 
 
 def load_functions(folder):
