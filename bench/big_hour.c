@@ -68,7 +68,7 @@ static void *write_games(void *arg)
     gb_time_format(g.timestamp_ms, g.timestamp_text);
     if (!gb_store_put_game(store, &g, &result, &err) ||
         (i / l->writers % 500 == 499 &&
-         !gb_store_sync(store, &err))) {
+         !gb_store_sync(store, NULL, &err))) {
       fprintf(stderr, "big_hour: %s\n", err.message);
       w->failed = true;
       break;

@@ -18,10 +18,10 @@
  *   store_cost <uri> <database> measure <start_ms> <interval_ms> <games>
  *              <instances> <seed>
  *       Game i has Timestamp start + i * interval (simulated now when it
- *       arrives). `instances` processes, each with its own gb_store, take
- *       the games in order from a shared counter; after each game, if at
- *       least 1 simulated second has passed since its own last refresh, an
- *       instance refreshes with now_ms = that game's Timestamp.
+ *       arrives) and goes to one of `instances` stores, each an instance's
+ *       own gb_store, chosen at random from the seed. Each delivery waits
+ *       as the handler's does: gb_store_sync_at turns on the simulated
+ *       clock until its game is taken in (measure() says how).
  *   store_cost <uri> <database> floor <start_ms> <interval_ms> <games> <seed>
  *       The same games, each one plain insert_one into `floor`, shaped as
  *       gb_store stores a game: the floor.
@@ -38,14 +38,10 @@
  * store before it takes the Timestamps this caller stored since its last
  * refresh. Build with -DGB_COST_OLD_REFRESH for the latter
  * (bench/CMakeLists.txt tells which one handler/gb_store.h declares). */
-#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <mongoc/mongoc.h>
 
@@ -192,63 +188,105 @@ static int sweep(const char *uri, const char *database, int64_t from,
   return in.errors ? 1 : 0;
 }
 
-static int measure_one(const char *uri, const char *database, int index,
-                       int64_t start, int64_t interval, long games,
-                       uint64_t seed, long *ticket)
+/* One handler instance of the measured phase: its store and the games
+ * its deliveries wait for. */
+struct waiter {
+  struct instance in;
+  int64_t again_ms;     /* its next gb_store_sync_at turn; 0: none due */
+  int64_t *arrivals;    /* of the deliveries waiting, oldest first */
+  size_t first, count;
+  long turns, answered;
+  int64_t wait_total_ms, wait_max_ms;
+};
+
+/* The n oldest waiting deliveries are answered at now_ms. */
+static void answer(struct waiter *w, size_t n, int64_t now_ms)
 {
-  static struct instance in;
-  int64_t last_refresh = INT64_MIN;
+  for (size_t i = 0; i < n && w->count > 0; i++, w->count--) {
+    int64_t wait = now_ms - w->arrivals[w->first++];
 
-  gb_store_init_driver();
-  in.store = open_store(uri, database);
-  for (;;) {
-    long i = __atomic_fetch_add(ticket, 1, __ATOMIC_SEQ_CST);
-    struct gb_game g;
-    int64_t now;
-
-    if (i >= games)
-      break;
-    now = start + i * interval;
-    make_game(&g, "m", seed, i, now);
-    put(&in, &g);
-    if (last_refresh == INT64_MIN || now - last_refresh >= 1000) {
-      refresh(&in, now);
-      last_refresh = now;
-    }
+    w->answered++;
+    w->wait_total_ms += wait;
+    if (wait > w->wait_max_ms)
+      w->wait_max_ms = wait;
   }
-  print_instance("measure", index, &in);
-  gb_store_destroy(in.store);
-  gb_store_cleanup_driver();
-  return in.errors ? 1 : 0;
 }
 
+/* The handler's GameCompleted path on a simulated clock: each game goes
+ * to one of the instances (as a load balancer spreads them), is stored,
+ * and its delivery waits through gb_store_sync_at turns until its game is
+ * taken in, as gb_store_sync does between sleeps. Events run in simulated
+ * time order, one at a time: a refresh takes milliseconds, far less than
+ * the gaps between the rates' games, so they do not overlap (the
+ * multi-instance tests race real processes). */
 static int measure(const char *uri, const char *database, int64_t start,
                    int64_t interval, long games, int instances, uint64_t seed)
 {
-  long *ticket = mmap(NULL, sizeof(long), PROT_READ | PROT_WRITE,
-                      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  int failed = 0;
+  struct waiter *w = calloc((size_t)instances, sizeof(*w));
+  long next = 0, errors = 0;
 
-  if (ticket == MAP_FAILED)
+  if (!w)
     return 1;
-  *ticket = 0;
-  fflush(stdout);
+  gb_store_init_driver();
   for (int k = 0; k < instances; k++) {
-    pid_t pid = fork();
-
-    if (pid < 0)
+    w[k].in.store = open_store(uri, database);
+    w[k].arrivals = calloc((size_t)games, sizeof(*w[k].arrivals));
+    if (!w[k].arrivals)
       return 1;
-    if (pid == 0)
-      _exit(measure_one(uri, database, k, start, interval, games, seed,
-                        ticket));
+  }
+  for (;;) {
+    int soonest = -1;
+    int64_t arrival = start + next * interval;
+
+    for (int k = 0; k < instances; k++)
+      if (w[k].again_ms && (soonest < 0 || w[k].again_ms < w[soonest].again_ms))
+        soonest = k;
+    if (next < games && (soonest < 0 || arrival <= w[soonest].again_ms)) {
+      struct waiter *to = &w[mix(seed ^ UINT64_C(0x5bd1e995) ^ (uint64_t)next) %
+                             (uint64_t)instances];
+      struct gb_game g;
+
+      make_game(&g, "m", seed, next, arrival);
+      put(&to->in, &g);
+      gb_store_await(to->in.store, g.id);
+      to->arrivals[to->first + to->count++] = arrival;
+      if (!to->again_ms)
+        to->again_ms = arrival;
+      next++;
+    } else if (soonest >= 0) {
+      struct waiter *at = &w[soonest];
+      struct gb_error err = {0};
+      int64_t now = at->again_ms, again = 0;
+      size_t done = 0;
+
+      at->turns++;
+      if (!gb_store_sync_at(at->in.store, now, &again, &done, &err)) {
+        fprintf(stderr, "store_cost: sync: %s\n", err.message);
+        at->in.errors++;
+        if (++errors > 100)
+          break;
+        again = now + 1000; /* Event Grid would redeliver */
+      }
+      answer(at, done, now);
+      at->again_ms = again == 0 ? 0 : again > now ? again : now;
+    } else {
+      break;
+    }
   }
   for (int k = 0; k < instances; k++) {
-    int status;
+    struct waiter *x = &w[k];
 
-    if (wait(&status) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-      failed = 1;
+    printf("mode=measure instance=%d games=%ld stored=%ld duplicates=%ld "
+           "turns=%ld answered=%ld wait_total_ms=%" PRId64
+           " wait_max_ms=%" PRId64 " errors=%ld\n",
+           k, x->in.games, x->in.stored, x->in.duplicates, x->turns,
+           x->answered, x->wait_total_ms, x->wait_max_ms, x->in.errors);
+    gb_store_destroy(x->in.store);
+    free(x->arrivals);
   }
-  return failed;
+  gb_store_cleanup_driver();
+  free(w);
+  return errors ? 1 : 0;
 }
 
 static int floor_inserts(const char *uri, const char *database,

@@ -31,12 +31,14 @@ For each rate and instance count, on a fresh database:
 2. **Measured**: `measure` stores --games new games, Timestamp i x interval
    after the start (12/h: 300 s apart; 1,200/h: 3 s; 12,000/h: 0.3 s;
    back to back: --back-to-back-ms, 10 ms by default, so that 100 games
-   share a simulated second), through bench/wire_proxy.py, by 1 or N
-   processes each with its own gb_store, which take the games in order
-   from a shared counter. After each game an instance refreshes the
-   leaderboards when at least 1 simulated second has passed since its own
-   last refresh, with now = that game's Timestamp: at 12/h every game pays
-   a refresh, back to back one game in 100 does.
+   share a simulated second), through bench/wire_proxy.py, spread at
+   random over 1 or N stores, each an instance's own gb_store. Each game's
+   delivery waits as the handler's does, through gb_store_sync_at turns on
+   the simulated clock (at most one refresh per interval per instance, and
+   another instance's board younger than an interval left to it) until its
+   game is taken in: at 12/h every game pays a refresh, back to back about
+   one game in 100 does. The wait, arrival to answer in simulated time,
+   bounds how soon a game shows in GetStats.
 3. **Floor**: `floor` inserts the same games, one insert_one each, into
    `floor`, through the same proxy.
 4. **GetStats**: `read` calls gb_store_read_leaderboard --reads times
@@ -241,7 +243,11 @@ def one(args, binary, upstream_uri, proxy, rate, instances, tag):
     figures, errors = run(binary, uri, database, "measure", start, interval,
                           args.games, instances, args.seed)
     game = per(proxy.snapshot(), args.games)
-    refreshes = sum(int(f.get("refreshes", 0)) for f in figures)
+    turns = sum(int(f.get("turns", 0)) for f in figures)
+    answered = sum(int(f.get("answered", 0)) for f in figures)
+    wait_total = sum(int(f.get("wait_total_ms", 0)) for f in figures)
+    wait_max = max((int(f.get("wait_max_ms", 0)) for f in figures),
+                   default=0)
     proxy.reset()
     _, floor_errors = run(binary, uri, database, "floor", start, interval,
                           args.games, args.seed)
@@ -252,7 +258,9 @@ def one(args, binary, upstream_uri, proxy, rate, instances, tag):
     read = per(proxy.snapshot(), args.reads)
     return {"rate": rate, "instances": instances, "game": game,
             "floor": floor, "read": read, "filled": filled,
-            "fill_s": fill_s, "refreshes": refreshes,
+            "fill_s": fill_s, "turns": turns, "answered": answered,
+            "wait_mean_ms": wait_total / answered if answered else 0,
+            "wait_max_ms": wait_max,
             "errors": errors + floor_errors + read_errors + fill_errors,
             "found": sum(int(f.get("found", 0)) for f in read_figures)}
 
@@ -266,8 +274,9 @@ def rate_label(rate, args):
 def table(results, args):
     out = ["| games/hour | instances | commands/game | KB sent + received "
            "per game | RU/game (low–high) | floor RU/game | × floor | "
-           "refreshes | history games | errors | not counted (per game) |",
-           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+           "sync turns | answered | wait mean / max (s) | history games | "
+           "errors | not counted (per game) |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in results:
         g, f = r["game"], r["floor"]
         others = ", ".join(f"{k} {v / args.games:.2f}"
@@ -278,7 +287,9 @@ def table(results, args):
             f"{g['kb_received']:.1f} | {g['low']:.0f}–{g['high']:.0f} | "
             f"{f['low']:.0f}–{f['high']:.0f} | "
             f"{g['low'] / f['low']:.1f}–{g['high'] / f['high']:.1f}× | "
-            f"{r['refreshes']} | {r['filled']:,} | {r['errors']} | "
+            f"{r['turns']} | {r['answered']} | "
+            f"{r['wait_mean_ms'] / 1000:.2f} / {r['wait_max_ms'] / 1000:.2f} | "
+            f"{r['filled']:,} | {r['errors']} | "
             f"{others} |")
     out += ["", "GetStats reads (gb_store_read_leaderboard, Daily, Weekly, "
             "Monthly in turn) after each measured phase:", "",

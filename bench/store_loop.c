@@ -59,7 +59,7 @@ static void *worker(void *arg)
     gb_time_format(g.timestamp_ms, g.timestamp_text);
     t0 = now_s();
     if (!gb_store_put_game(s->store, &g, &result, &err) ||
-        !gb_store_sync(s->store, &err)) {
+        !gb_store_sync(s->store, g.id, &err)) {
       fprintf(stderr, "store_loop: %s\n", err.message);
       s->failed = 1;
       return NULL;

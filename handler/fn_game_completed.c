@@ -95,7 +95,7 @@ static bool count_game(const struct gb_app *app, struct gb_invocation *inv,
   }
   /* A duplicate waits too: its first delivery may have stored the game
    * and failed before a refresh took it in. */
-  if (!gb_store_sync(app->store, err))
+  if (!gb_store_sync(app->store, game.id, err))
     return false;
   gb_invocation_log(inv, "GameCompleted invocation=%s event=%s game=%s "
                          "outcome=%s db_commands=%llu",

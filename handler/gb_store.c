@@ -130,6 +130,7 @@ void gb_store_destroy(struct gb_store *store)
   pthread_mutex_destroy(&store->board_lock);
   pthread_mutex_destroy(&store->cache_lock);
   free(store->cache);
+  free(store->awaited);
   if (store->written)
     gb_board_cleanup(store->written);
   free(store->written);

@@ -100,8 +100,22 @@ bool gb_store_refresh_leaderboards(struct gb_store *store, int64_t now_ms,
 /* Returns once every game this process stored before the call is taken
  * into the leaderboards, by this process or another: waits for the next
  * refresh slot (at most one refresh per interval per process), then
- * refreshes unless another instance already took everything in. */
-bool gb_store_sync(struct gb_store *store, struct gb_error *err);
+ * refreshes unless another instance already took the awaited games in, or
+ * wrote the board less than an interval ago (pacing across instances,
+ * docs/internals/leaderboards.md). game_id is the caller's game, or NULL
+ * when it waits for everything pending. */
+bool gb_store_sync(struct gb_store *store, const char *game_id,
+                   struct gb_error *err);
+
+/* gb_store_sync's decisions on a caller's clock, without sleeping, for a
+ * simulated clock (bench/store_cost.c): gb_store_await lists a game to
+ * wait for (NULL: every pending game), and each gb_store_sync_at is one
+ * turn at now_ms. *answered says how many listed games, oldest first, are
+ * now taken in; *again_ms is 0 once all are, else when to call again. */
+void gb_store_await(struct gb_store *store, const char *game_id);
+bool gb_store_sync_at(struct gb_store *store, int64_t now_ms,
+                      int64_t *again_ms, size_t *answered,
+                      struct gb_error *err);
 
 /* The three leaderboards for the windows ending at now_ms computed from
  * every stored game by server-side aggregation, saving nothing: the

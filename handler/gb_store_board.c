@@ -1185,6 +1185,10 @@ struct refresh_ctx {
   bool all_pending_taken;  /* every game pending when read was taken in */
   bool skipped;            /* nothing pending: no board written */
   bool skip_if_nothing_pending;
+  bool pace;               /* leave another instance's young board be */
+  size_t awaited_taken;    /* the first awaited games, taken in already */
+  bool declined;           /* it did: try again at again_ms */
+  int64_t again_ms;
   struct gb_board board;   /* the board now stored */
 };
 
@@ -1289,6 +1293,42 @@ static void remember_written(struct gb_store *store,
   store->written_trusted = trusted;
 }
 
+/* How many of the awaited games, oldest first, are not among the pending
+ * games still to be taken in (I3): a caller waiting for every pending
+ * game ("") only when none is. */
+static size_t awaited_taken(const struct gb_store *store,
+                            const struct gb_board *prev,
+                            const struct game_list *pending)
+{
+  size_t fresh = gb_board_new_pending(prev, pending->items, pending->count);
+
+  for (size_t a = 0; a < store->awaited_count; a++) {
+    const char *id = store->awaited[a].id;
+
+    if (!*id && fresh > 0)
+      return a;
+    for (size_t i = 0; *id && i < pending->count; i++) {
+      const struct gb_board_game *g = &pending->items[i];
+
+      if (!g->marked && strcmp(g->id, id) == 0 && !gb_board_takes(prev, id))
+        return a;
+    }
+  }
+  return store->awaited_count;
+}
+
+/* Spreads the instances that wait for the same board over a quarter of
+ * an interval, so that one of them refreshes and the others find their
+ * games taken in rather than meeting at the compare-and-set. */
+static long pacing_jitter_ms(long interval_ms)
+{
+  struct timespec ts;
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long)(((uint64_t)ts.tv_nsec * 2654435761u) %
+                (uint64_t)(interval_ms / 4 + 1));
+}
+
 static bool refresh_op(mongoc_database_t *db, void *vctx,
                        bson_error_t *error)
 {
@@ -1305,12 +1345,14 @@ static bool refresh_op(mongoc_database_t *db, void *vctx,
   bool ok, found = false, complete = false, too_much = false, began = false;
   bool takes_known = false, have_edges = false;
   bool all_confirmed, journal_unwritten, own_start, from_memory = false;
+  bool young;
   int64_t now;
 
   memset(&prev, 0, sizeof(prev));
   memset(&step, 0, sizeof(step));
   ctx->won = false;
   ctx->skipped = false;
+  ctx->declined = false;
   ok = starting_board(db, store, &prev, &found, &from_memory, error);
   own_start = ok && store->written_trusted;
   if (ok && !found)
@@ -1347,11 +1389,20 @@ static bool refresh_op(mongoc_database_t *db, void *vctx,
   /* Every game stored before the pending read is taken in already (by
    * another instance, or this caller's game was counted long ago): a
    * caller waiting for its game has nothing to wait for, and a board less
-   * than an interval old is left as it is. Its journal, if this process
+   * than an interval old is left as it is. So is a board less than an
+   * interval old that took in every game this process's callers wait
+   * for: the other pending games have callers of their own (Pacing). An
+   * older board is refreshed, so that a game whose caller stopped is not
+   * left to its redelivery. */ Its journal, if this process
    * put it off, is written out now that there is time. */
-  if (found && gb_board_new_pending(&prev, pending.items, pending.count) == 0 &&
-      (ctx->skip_if_nothing_pending ||
-       now - prev.end_ms < store->refresh_interval_ms)) {
+  if (ctx->pace && complete && found)
+    ctx->awaited_taken = awaited_taken(store, &prev, &pending);
+  young = now - prev.end_ms < store->refresh_interval_ms;
+  if (found &&
+      ((gb_board_new_pending(&prev, pending.items, pending.count) == 0 &&
+        (ctx->skip_if_nothing_pending || young)) ||
+       (ctx->pace && young && !store->awaited_overflow &&
+        ctx->awaited_taken == store->awaited_count))) {
     /* A board from memory is checked first: it may have been replaced,
      * or deleted (then rebuilt by the attempt after this one). */
     if (from_memory) {
@@ -1369,6 +1420,20 @@ static bool refresh_op(mongoc_database_t *db, void *vctx,
     ctx->skipped = true;
     ctx->all_pending_taken = true;
     gb_board_move(&ctx->board, &prev);
+    goto done;
+  }
+
+  /* Pacing across instances (docs/internals/leaderboards.md, "Pacing"):
+   * another instance wrote the board less than an interval ago, so its
+   * next refresh, or this one's after a pause, takes these games in with
+   * whatever else arrives meanwhile. */
+  if (found && complete && ctx->pace && store->refresh_interval_ms > 0 &&
+      ctx->now_ms - prev.end_ms < store->refresh_interval_ms &&
+      !(store->written && same_board(&prev, store->written->lineage,
+                                     store->written->seq))) {
+    ctx->declined = true;
+    ctx->again_ms = prev.end_ms + store->refresh_interval_ms +
+                    pacing_jitter_ms(store->refresh_interval_ms);
     goto done;
   }
 
@@ -1452,27 +1517,28 @@ static long contention_backoff_ms(int attempt)
   return 1 + (long)(((uint64_t)ts.tv_nsec * 2654435761u) % (uint64_t)span);
 }
 
-/* Runs refreshes until one writes the board (or finds nothing to do);
- * the caller holds board_lock. */
+/* Runs refreshes until one writes the board (or finds nothing to do, or
+ * paces itself behind another instance's board); the caller holds
+ * board_lock. */
 static bool refresh_locked(struct gb_store *store, int64_t now_ms,
-                           bool skip_if_nothing_pending,
-                           struct refresh_ctx *ctx,
+                           bool waiting, struct refresh_ctx *ctx,
                            struct gb_error *err)
 {
   for (int attempt = 0; attempt < REFRESH_ATTEMPTS; attempt++) {
     memset(ctx, 0, sizeof(*ctx));
     ctx->store = store;
     ctx->now_ms = now_ms;
-    ctx->skip_if_nothing_pending = skip_if_nothing_pending;
+    ctx->skip_if_nothing_pending = waiting;
+    ctx->pace = waiting;
     if (!gb_store_run(store, "refreshing the leaderboards", refresh_op, ctx,
                       err)) {
       gb_board_cleanup(&ctx->board);
       return false;
     }
-    if (ctx->skipped)
+    if (ctx->skipped || ctx->declined)
       return true;
     if (ctx->won) {
-      store->last_refresh_ms = gb_time_now_ms();
+      store->last_refresh_ms = now_ms;
       remember(store, &ctx->board);
       return true;
     }
@@ -1513,43 +1579,148 @@ bool gb_store_refresh_leaderboards(struct gb_store *store, int64_t now_ms,
   return ok;
 }
 
-bool gb_store_sync(struct gb_store *store, struct gb_error *err)
+/* Answers the first n awaited callers (all of them when everything is
+ * taken in), under board_lock. */
+static void answer_awaited(struct gb_store *store, size_t n, bool everything)
 {
-  struct refresh_ctx *ctx;
-  uint64_t ticket, start_ticket;
-  bool ok = true;
+  if (everything) {
+    store->covered_ticket = store->tickets;
+    store->awaited_count = 0;
+    store->awaited_overflow = false;
+    return;
+  }
+  if (n == 0)
+    return;
+  if (store->awaited[n - 1].ticket > store->covered_ticket)
+    store->covered_ticket = store->awaited[n - 1].ticket;
+  memmove(store->awaited, store->awaited + n,
+          (store->awaited_count - n) * sizeof(*store->awaited));
+  store->awaited_count -= n;
+}
 
-  bool backlog = false;
+/* One turn of waiting, at now_ms, under board_lock: answers the callers
+ * whose games are taken in (*answered of the listed ones, oldest first;
+ * *everything when no caller is left waiting), else *again_ms says when
+ * to try next: this process's next refresh slot (at most one refresh per
+ * interval), the end of another instance's pacing, or now_ms for a
+ * backlog beyond one refresh's bound, taken in without waiting. */
+static bool sync_turn(struct gb_store *store, int64_t now_ms,
+                      size_t *answered, bool *everything, int64_t *again_ms,
+                      struct gb_error *err)
+{
+  int64_t due = store->last_refresh_ms + store->refresh_interval_ms;
+  struct refresh_ctx *ctx;
+  bool ok;
+
+  *answered = 0;
+  *everything = false;
+  if (store->paced_until_ms > due)
+    due = store->paced_until_ms;
+  if (due > now_ms && !store->sync_backlog) {
+    *again_ms = due;
+    return true;
+  }
+  ctx = calloc(1, sizeof(*ctx));
+  if (!ctx)
+    return gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
+  ok = refresh_locked(store, now_ms, true, ctx, err);
+  store->sync_backlog = false;
+  if (ok) {
+    *everything = ctx->all_pending_taken ||
+                  (!store->awaited_overflow &&
+                   ctx->awaited_taken == store->awaited_count);
+    *answered = *everything ? store->awaited_count : ctx->awaited_taken;
+    answer_awaited(store, *answered, *everything);
+    if (ctx->declined) {
+      store->paced_until_ms = ctx->again_ms;
+      *again_ms = ctx->again_ms;
+    } else if (!*everything) {
+      store->sync_backlog = true;
+      *again_ms = now_ms;
+    }
+  }
+  gb_board_cleanup(&ctx->board);
+  free(ctx);
+  return ok;
+}
+
+/* Under board_lock. */
+static void await_locked(struct gb_store *store, const char *game_id)
+{
+  struct gb_awaited *a;
+
+  if (store->awaited_overflow)
+    return;
+  if (!store->awaited)
+    store->awaited = malloc(GB_STORE_AWAITED_MAX * sizeof(*store->awaited));
+  if (!store->awaited || store->awaited_count == GB_STORE_AWAITED_MAX ||
+      (game_id && strlen(game_id) > GB_GAME_ID_MAX)) {
+    store->awaited_overflow = true;
+    return;
+  }
+  a = &store->awaited[store->awaited_count++];
+  a->ticket = store->tickets;
+  snprintf(a->id, sizeof(a->id), "%s", game_id ? game_id : "");
+}
+
+void gb_store_await(struct gb_store *store, const char *game_id)
+{
+  pthread_mutex_lock(&store->board_lock);
+  ++store->tickets;
+  await_locked(store, game_id);
+  pthread_mutex_unlock(&store->board_lock);
+}
+
+bool gb_store_sync_at(struct gb_store *store, int64_t now_ms,
+                      int64_t *again_ms, size_t *answered,
+                      struct gb_error *err)
+{
+  bool everything = false, ok;
+
+  *again_ms = 0;
+  pthread_mutex_lock(&store->board_lock);
+  ok = sync_turn(store, now_ms, answered, &everything, again_ms, err);
+  pthread_mutex_unlock(&store->board_lock);
+  if (ok && everything)
+    *again_ms = 0;
+  return ok;
+}
+
+bool gb_store_sync(struct gb_store *store, const char *game_id,
+                   struct gb_error *err)
+{
+  uint64_t ticket;
+  bool ok = true;
 
   pthread_mutex_lock(&store->board_lock);
   ticket = ++store->tickets;
+  await_locked(store, game_id);
   while (ok && store->covered_ticket < ticket) {
-    int64_t due = store->last_refresh_ms + store->refresh_interval_ms;
-    int64_t now = gb_time_now_ms();
+    int64_t now = gb_time_now_ms(), again = 0;
+    size_t answered;
+    bool everything;
 
-    /* At most one refresh per interval: the games stored meanwhile wait
-     * with this one and are taken in together (group commit). A backlog
-     * beyond one refresh's bound is taken in without waiting. */
-    if (due > now && !backlog) {
+    /* The games stored while this caller waits are taken in with its own
+     * (group commit); each caller is answered once its own game is in. */
+    ok = sync_turn(store, now, &answered, &everything, &again, err);
+    if (ok && store->covered_ticket < ticket && again > now) {
+      /* Bounded, should another instance's clock run ahead. */
+      long wait = (long)(again - now);
+      long most = 2 * store->refresh_interval_ms;
+
       pthread_mutex_unlock(&store->board_lock);
-      gb_time_sleep_ms((long)(due - now));
+      gb_time_sleep_ms(wait < most ? wait : most);
       pthread_mutex_lock(&store->board_lock);
-      if (store->covered_ticket >= ticket)
-        break;
     }
-    start_ticket = store->tickets;
-    ctx = calloc(1, sizeof(*ctx));
-    if (!ctx) {
-      ok = gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
+  }
+  /* Failed: the caller answers with the error, and waits no more. */
+  for (size_t a = 0; !ok && a < store->awaited_count; a++)
+    if (store->awaited[a].ticket == ticket) {
+      memmove(store->awaited + a, store->awaited + a + 1,
+              (store->awaited_count - a - 1) * sizeof(*store->awaited));
+      store->awaited_count--;
       break;
     }
-    ok = refresh_locked(store, gb_time_now_ms(), true, ctx, err);
-    if (ok && ctx->all_pending_taken && store->covered_ticket < start_ticket)
-      store->covered_ticket = start_ticket;
-    backlog = ok && !ctx->all_pending_taken;
-    gb_board_cleanup(&ctx->board);
-    free(ctx);
-  }
   pthread_mutex_unlock(&store->board_lock);
   return ok;
 }

@@ -18,6 +18,13 @@
 #define GB_STORE_GAMES "games"
 #define GB_STORE_BOARDS "boards"
 #define GB_STORE_TALLIES "tallies"
+#define GB_STORE_AWAITED_MAX 512
+
+/* A caller of gb_store_sync and its game ("" for every pending game). */
+struct gb_awaited {
+  uint64_t ticket;
+  char id[GB_GAME_ID_MAX + 1];
+};
 
 struct gb_store {
   mongoc_uri_t *uri;
@@ -37,7 +44,15 @@ struct gb_store {
   pthread_mutex_t board_lock;
   uint64_t tickets;          /* under board_lock: last ticket handed out */
   uint64_t covered_ticket;   /* tickets up to it are taken in */
-  int64_t last_refresh_ms;   /* when this process last saw a board written */
+  int64_t last_refresh_ms;   /* when this process last wrote a board */
+  int64_t paced_until_ms;    /* another instance's board is left until */
+  bool sync_backlog;         /* more pending than one refresh took */
+  /* Under board_lock: the games the waiting callers wait for, in ticket
+   * order (docs/internals/leaderboards.md, "Pacing"); overflow: callers
+   * beyond the list, answered only once nothing is pending at all. */
+  struct gb_awaited *awaited;
+  size_t awaited_count;
+  bool awaited_overflow;
   char applied_lineage[33];  /* the board whose marks and tallies this */
   int64_t applied_seq;       /* process wrote completely */
   /* Under board_lock, what lets a refresh skip reads
