@@ -32,28 +32,6 @@ static bool leaderboard(const struct gb_app *app, enum gb_period period,
   return true;
 }
 
-/* True when an If-None-Match value lists etag (or is "*"). */
-static bool etag_matches(const char *if_none_match, const char *etag)
-{
-  const char *p = if_none_match;
-  size_t len = strlen(etag);
-
-  if (!p)
-    return false;
-  while (*p) {
-    p += strspn(p, " ,");
-    if (*p == '*')
-      return true;
-    if (strncmp(p, "W/", 2) == 0)
-      p += 2; /* weak comparison, as RFC 9110 asks for If-None-Match */
-    if (strncmp(p, etag, len) == 0 && (p[len] == '\0' || p[len] == ',' ||
-                                       p[len] == ' '))
-      return true;
-    p += strcspn(p, ",");
-  }
-  return false;
-}
-
 void fn_get_stats(const struct gb_app *app, const struct gb_request *req,
                   struct gb_reply *reply)
 {
@@ -93,7 +71,7 @@ void fn_get_stats(const struct gb_app *app, const struct gb_request *req,
              (long long)board.computed_at_us);
     snprintf(cache, sizeof(cache), "public, max-age=%d",
              FN_GET_STATS_MAX_AGE_SECONDS);
-    unchanged = etag_matches(
+    unchanged = gb_http_etag_matches(
         gb_http_request_header(&request, "If-None-Match"), etag);
     outputs = gb_http_response(
         unchanged ? 304 : 200,

@@ -1,5 +1,6 @@
 #include "gb_http_trigger.h"
 
+#include <string.h>
 #include <strings.h>
 
 #include "gb_http.h"
@@ -55,27 +56,64 @@ const char *gb_http_request_param(const struct gb_http_request_in *in,
   return cJSON_IsString(param) ? param->valuestring : NULL;
 }
 
-cJSON *gb_http_response(int status, cJSON *body, const char *const *headers)
+/* Outputs {"res":{…}} with body as text (NULL: empty) of content_type. */
+static cJSON *response(int status, const char *content_type, const char *text,
+                       const char *const *headers)
 {
   cJSON *outputs = cJSON_CreateObject();
   cJSON *res = cJSON_AddObjectToObject(outputs, GB_HTTP_TRIGGER_OUTPUT);
   cJSON *names = cJSON_AddObjectToObject(res, "headers");
-  char *text = body ? gb_json_print(body) : NULL;
 
   cJSON_AddNumberToObject(res, "statusCode", status);
-  if (body)
-    cJSON_AddStringToObject(names, "Content-Type",
-                            "application/json; charset=utf-8");
+  if (text && content_type)
+    cJSON_AddStringToObject(names, "Content-Type", content_type);
   for (; headers && headers[0]; headers += 2)
     cJSON_AddStringToObject(names, headers[0], headers[1]);
-  cJSON_AddStringToObject(res, "body", text ? text : "");
-  cJSON_free(text);
-  cJSON_Delete(body);
-  if (!res || !names) {
+  if (!cJSON_AddStringToObject(res, "body", text ? text : "") || !names) {
     cJSON_Delete(outputs);
     return NULL;
   }
   return outputs;
+}
+
+cJSON *gb_http_response(int status, cJSON *body, const char *const *headers)
+{
+  char *text = body ? gb_json_print(body) : NULL;
+  cJSON *outputs = body && !text
+                       ? NULL
+                       : response(status, "application/json; charset=utf-8",
+                                  text, headers);
+
+  cJSON_free(text);
+  cJSON_Delete(body);
+  return outputs;
+}
+
+cJSON *gb_http_text_response(int status, const char *content_type,
+                             const char *text, const char *const *headers)
+{
+  return response(status, content_type, text, headers);
+}
+
+bool gb_http_etag_matches(const char *if_none_match, const char *etag)
+{
+  const char *p = if_none_match;
+  size_t len = strlen(etag);
+
+  if (!p)
+    return false;
+  while (*p) {
+    p += strspn(p, " ,");
+    if (*p == '*')
+      return true;
+    if (strncmp(p, "W/", 2) == 0)
+      p += 2; /* weak comparison, as RFC 9110 asks for If-None-Match */
+    if (strncmp(p, etag, len) == 0 && (p[len] == '\0' || p[len] == ',' ||
+                                       p[len] == ' '))
+      return true;
+    p += strcspn(p, ",");
+  }
+  return false;
 }
 
 void gb_http_finish(struct gb_reply *reply, struct gb_invocation *inv,

@@ -44,6 +44,14 @@ const char *gb_http_request_param(const struct gb_http_request_in *in,
  * pairs ending in NULL. */
 cJSON *gb_http_response(int status, cJSON *body, const char *const *headers);
 
+/* The same for a text body (NULL for an empty one) of content_type. */
+cJSON *gb_http_text_response(int status, const char *content_type,
+                             const char *text, const char *const *headers);
+
+/* True when an If-None-Match value lists etag (or is "*"), compared weakly
+ * as RFC 9110 asks. */
+bool gb_http_etag_matches(const char *if_none_match, const char *etag);
+
 /* Ends an HTTP function's invocation: the host gets 200 with Outputs
  * (taken over; NULL counts as an allocation failure) and inv's Logs, or a
  * 500 when memory ran out. */

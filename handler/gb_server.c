@@ -18,6 +18,7 @@
 #include "fn_generate.h"
 #include "fn_get_stats.h"
 #include "fn_send_result.h"
+#include "fn_stats_page.h"
 #include "gb_invocation.h"
 #include "gb_json.h"
 #include "gb_log.h"
@@ -60,6 +61,7 @@ static const struct route {
     {"POST", "/GetStats", fn_get_stats, ROUTE_INVOCATION},
     {"POST", "/Generate", fn_generate, ROUTE_INVOCATION},
     {"POST", "/SendResult", fn_send_result, ROUTE_INVOCATION},
+    {"POST", "/StatsPage", fn_stats_page, ROUTE_INVOCATION},
 };
 
 static void fn_ready(const struct gb_app *app, const struct gb_request *req,

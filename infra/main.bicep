@@ -342,6 +342,7 @@ output functionAppName string = site.name
 output functionAppHostName string = site.properties.defaultHostName
 output sendResultUrl string = 'https://${site.properties.defaultHostName}/api/Stats/SendResult'
 output getStatsUrl string = 'https://${site.properties.defaultHostName}/api/Stats/GetStats/{period}'
+output statsPageUrl string = 'https://${site.properties.defaultHostName}/api/Stats'
 output topicName string = topic.name
 output topicEndpoint string = topic.properties.endpoint
 output cosmosAccountName string = cosmos.name

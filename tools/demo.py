@@ -249,10 +249,13 @@ def main():
                 sys.exit(f"GetStats answered {status}: {board}")
             print_board(board)
         print(f"\nlogs: {log_path}")
+        print(f"leaderboard page: http://127.0.0.1:{host_port}/api/Stats",
+              flush=True)
 
         if args.serve:
             print(f"""
 Functions host  http://127.0.0.1:{host_port}
+  StatsPage     GET  /api/Stats (anonymous): the leaderboard page, open it in a browser
   GetStats      GET  /api/Stats/GetStats/{{Daily|Weekly|Monthly}} (anonymous)
   SendResult    POST /api/Stats/SendResult?code=<function key>
   Generate      POST /api/Stats/Generate?code=<function key>

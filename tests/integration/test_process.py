@@ -233,7 +233,8 @@ def test_sigterm_lets_the_request_in_flight_finish(ferretdb, start_handler):
 def test_every_function_folder_is_served(handler):
     root = os.path.join(os.path.dirname(__file__), "..", "..", "function-app")
     names = sorted(os.listdir(root))
-    assert names == ["GameCompleted", "Generate", "GetStats", "SendResult"]
+    assert names == ["GameCompleted", "Generate", "GetStats", "SendResult",
+                     "StatsPage"]
     for name in names:
         with open(os.path.join(root, name, "function.json")) as f:
             bindings = json.load(f)["bindings"]
