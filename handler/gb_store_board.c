@@ -1393,8 +1393,8 @@ static bool refresh_op(mongoc_database_t *db, void *vctx,
    * interval old that took in every game this process's callers wait
    * for: the other pending games have callers of their own (Pacing). An
    * older board is refreshed, so that a game whose caller stopped is not
-   * left to its redelivery. */ Its journal, if this process
-   * put it off, is written out now that there is time. */
+   * left to its redelivery. Its journal, if this process put it off, is
+   * written out now that there is time. */
   if (ctx->pace && complete && found)
     ctx->awaited_taken = awaited_taken(store, &prev, &pending);
   young = now - prev.end_ms < store->refresh_interval_ms;
