@@ -131,9 +131,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--serve", action="store_true",
                         help="keep running until Ctrl-C, SIGTERM or SIGHUP")
-    parser.add_argument("--build", default="build-demo",
+    parser.add_argument("--build", default="build",
                         help="the build tree holding app/ (default: "
-                             "build-demo)")
+                             "build)")
     parser.add_argument("--db-port", type=int, default=27017,
                         help="FerretDB's port (default: 27017)")
     parser.add_argument("--host-port", type=int, default=7071,

@@ -19,7 +19,7 @@ import time
 import urllib.parse
 import uuid
 
-HANDLER = os.environ.get("GB_HANDLER", "build/gridboard-handler")
+HANDLER = os.environ.get("GB_HANDLER", "build-test/gridboard-handler")
 FERRETDB = os.environ.get("GB_FERRETDB", ".cache/bin/ferretdb")
 MONGOJAVA = os.environ.get("GB_MONGOJAVA", ".cache/bin/mongojava.jar")
 # Which database the suite runs against: FerretDB (SQLite, PLAIN auth, TLS,

@@ -202,9 +202,9 @@ def test_auth_levels(flow):
 
 
 def test_the_assembled_app_folder_runs(ferretdb, database_name, mongo):
-    """build/app (host.json, the function folders, the handler) starts as
+    """The app folder (host.json, the function folders, the handler) starts as
     customHandler.description.defaultExecutablePath says."""
-    app_dir = os.environ.get("GB_APP_DIR", "build/app")
+    app_dir = os.environ.get("GB_APP_DIR", "build-test/app")
     flow = Flow(ferretdb, database_name, app_dir=app_dir)
     try:
         games = season(3)

@@ -11,7 +11,7 @@ import support
 from support import SANITIZED, WRAPPER, event_grid_event, game, utcnow
 from test_get_stats import generate
 
-SEASON = os.environ.get("GB_SEASON", "build/tests/season")
+SEASON = os.environ.get("GB_SEASON", "build-test/tests/season")
 
 
 @pytest.mark.parametrize("seed", [11, 12])
@@ -98,7 +98,7 @@ def test_database_round_trips_per_event_do_not_grow_with_history(
     assert max(with_history) <= max(filled) + 1, (filled, with_history)
 
 
-BIG_HOUR = os.environ.get("GB_BIG_HOUR", "build/tests/big_hour")
+BIG_HOUR = os.environ.get("GB_BIG_HOUR", "build-test/tests/big_hour")
 
 
 def test_a_backlog_beyond_one_refresh_is_counted(ferretdb, database_name):

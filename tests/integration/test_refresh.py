@@ -14,7 +14,7 @@ from support import (WRAPPER, event_grid_event, game, oracle, stored_boards,
                      utcnow)
 from test_get_stats import get_stats
 
-STORE_COST = os.environ.get("GB_STORE_COST", "build/tests/store_cost")
+STORE_COST = os.environ.get("GB_STORE_COST", "build-test/tests/store_cost")
 
 DEFAULTS = {"LEADERBOARD_REFRESH_MS": "1000", "LEADERBOARD_CACHE_MS": "1000"}
 
