@@ -1298,10 +1298,8 @@ static void remember_written(struct gb_store *store,
  * game ("") only when none is. */
 static size_t awaited_taken(const struct gb_store *store,
                             const struct gb_board *prev,
-                            const struct game_list *pending)
+                            const struct game_list *pending, size_t fresh)
 {
-  size_t fresh = gb_board_new_pending(prev, pending->items, pending->count);
-
   for (size_t a = 0; a < store->awaited_count; a++) {
     const char *id = store->awaited[a].id;
 
@@ -1345,7 +1343,8 @@ static bool refresh_op(mongoc_database_t *db, void *vctx,
   bool ok, found = false, complete = false, too_much = false, began = false;
   bool takes_known = false, have_edges = false;
   bool all_confirmed, journal_unwritten, own_start, from_memory = false;
-  bool young;
+  bool young, own_prev;
+  size_t fresh;
   int64_t now;
 
   memset(&prev, 0, sizeof(prev));
@@ -1362,11 +1361,11 @@ static bool refresh_op(mongoc_database_t *db, void *vctx,
   now = ctx->now_ms > prev.end_ms ? ctx->now_ms : prev.end_ms;
   all_confirmed = found && same_board(&prev, store->applied_lineage,
                                       store->applied_seq);
+  own_prev = found && store->written &&
+             same_board(&prev, store->written->lineage, store->written->seq);
   /* This process wrote prev and put off its journal: nothing of it is
    * written, and nothing needs reading to know that. */
-  journal_unwritten = found && !all_confirmed && store->written &&
-                      same_board(&prev, store->written->lineage,
-                                 store->written->seq);
+  journal_unwritten = own_prev && !all_confirmed;
   ok = read_pending_and_edges(games, ranges, gb_board_edges(&prev, now, ranges),
                               journal_unwritten ? &prev : NULL, &pending,
                               &edges, &complete, error);
@@ -1395,12 +1394,12 @@ static bool refresh_op(mongoc_database_t *db, void *vctx,
    * older board is refreshed, so that a game whose caller stopped is not
    * left to its redelivery. Its journal, if this process put it off, is
    * written out now that there is time. */
+  fresh = gb_board_new_pending(&prev, pending.items, pending.count);
   if (ctx->pace && complete && found)
-    ctx->awaited_taken = awaited_taken(store, &prev, &pending);
+    ctx->awaited_taken = awaited_taken(store, &prev, &pending, fresh);
   young = now - prev.end_ms < store->refresh_interval_ms;
   if (found &&
-      ((gb_board_new_pending(&prev, pending.items, pending.count) == 0 &&
-        (ctx->skip_if_nothing_pending || young)) ||
+      ((fresh == 0 && (ctx->skip_if_nothing_pending || young)) ||
        (ctx->pace && young && !store->awaited_overflow &&
         ctx->awaited_taken == store->awaited_count))) {
     /* A board from memory is checked first: it may have been replaced,
@@ -1427,10 +1426,7 @@ static bool refresh_op(mongoc_database_t *db, void *vctx,
    * another instance wrote the board less than an interval ago, so its
    * next refresh, or this one's after a pause, takes these games in with
    * whatever else arrives meanwhile. */
-  if (found && complete && ctx->pace && store->refresh_interval_ms > 0 &&
-      ctx->now_ms - prev.end_ms < store->refresh_interval_ms &&
-      !(store->written && same_board(&prev, store->written->lineage,
-                                     store->written->seq))) {
+  if (found && complete && ctx->pace && young && !own_prev) {
     ctx->declined = true;
     ctx->again_ms = prev.end_ms + store->refresh_interval_ms +
                     pacing_jitter_ms(store->refresh_interval_ms);
