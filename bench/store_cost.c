@@ -21,7 +21,10 @@
  *       arrives) and goes to one of `instances` stores, each an instance's
  *       own gb_store, chosen at random from the seed. Each delivery waits
  *       as the handler's does: gb_store_sync_at turns on the simulated
- *       clock until its game is taken in (measure() says how).
+ *       clock until its game is taken in (measure() says how). With
+ *       GB_STORE_COST_CHECK=1 in the environment, every answered game is
+ *       looked up on its own connection (not counted): listed on the board
+ *       or marked, else it counts as answered too early (early=N).
  *   store_cost <uri> <database> floor <start_ms> <interval_ms> <games> <seed>
  *       The same games, each one plain insert_one into `floor`, shaped as
  *       gb_store stores a game: the floor.
@@ -39,6 +42,7 @@
  * refresh. Build with -DGB_COST_OLD_REFRESH for the latter
  * (bench/CMakeLists.txt tells which one handler/gb_store.h declares). */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,16 +198,50 @@ struct waiter {
   struct instance in;
   int64_t again_ms;     /* its next gb_store_sync_at turn; 0: none due */
   int64_t *arrivals;    /* of the deliveries waiting, oldest first */
+  long *indexes;        /* their games */
   size_t first, count;
   long turns, answered;
   int64_t wait_total_ms, wait_max_ms;
 };
 
-/* The n oldest waiting deliveries are answered at now_ms. */
-static void answer(struct waiter *w, size_t n, int64_t now_ms)
+/* True when game id is taken in: on the board's take list, or marked. */
+static bool taken_in(mongoc_database_t *db, const char *id)
+{
+  mongoc_collection_t *boards = mongoc_database_get_collection(db, "boards");
+  mongoc_collection_t *games = mongoc_database_get_collection(db, "games");
+  bson_t *listed = BCON_NEW("_id", BCON_UTF8("leaderboards"), "take",
+                            BCON_UTF8(id));
+  bson_t *marked = BCON_NEW("_id", BCON_UTF8(id), "k", "{", "$gt",
+                            BCON_INT64(0), "}");
+  bson_error_t error;
+  bool taken = mongoc_collection_count_documents(boards, listed, NULL, NULL,
+                                                 NULL, &error) > 0 ||
+               mongoc_collection_count_documents(games, marked, NULL, NULL,
+                                                 NULL, &error) > 0;
+
+  bson_destroy(marked);
+  bson_destroy(listed);
+  mongoc_collection_destroy(games);
+  mongoc_collection_destroy(boards);
+  return taken;
+}
+
+/* The n oldest waiting deliveries are answered at now_ms; check, when
+ * set, looks each game up. */
+static void answer(struct waiter *w, size_t n, int64_t now_ms,
+                   mongoc_database_t *check, long *early)
 {
   for (size_t i = 0; i < n && w->count > 0; i++, w->count--) {
-    int64_t wait = now_ms - w->arrivals[w->first++];
+    int64_t wait = now_ms - w->arrivals[w->first];
+    long index = w->indexes[w->first++];
+
+    if (check) {
+      char id[32];
+
+      snprintf(id, sizeof(id), "m-%ld", index);
+      if (!taken_in(check, id))
+        (*early)++;
+    }
 
     w->answered++;
     w->wait_total_ms += wait;
@@ -223,7 +261,10 @@ static int measure(const char *uri, const char *database, int64_t start,
                    int64_t interval, long games, int instances, uint64_t seed)
 {
   struct waiter *w = calloc((size_t)instances, sizeof(*w));
-  long next = 0, errors = 0;
+  long next = 0, errors = 0, early = 0;
+  const char *checking = getenv("GB_STORE_COST_CHECK");
+  mongoc_client_t *client = NULL;
+  mongoc_database_t *check = NULL;
 
   if (!w)
     return 1;
@@ -231,8 +272,15 @@ static int measure(const char *uri, const char *database, int64_t start,
   for (int k = 0; k < instances; k++) {
     w[k].in.store = open_store(uri, database);
     w[k].arrivals = calloc((size_t)games, sizeof(*w[k].arrivals));
-    if (!w[k].arrivals)
+    w[k].indexes = calloc((size_t)games, sizeof(*w[k].indexes));
+    if (!w[k].arrivals || !w[k].indexes)
       return 1;
+  }
+  if (checking && strcmp(checking, "1") == 0) {
+    client = mongoc_client_new(uri);
+    if (!client)
+      return 1;
+    check = mongoc_client_get_database(client, database);
   }
   for (;;) {
     int soonest = -1;
@@ -249,6 +297,7 @@ static int measure(const char *uri, const char *database, int64_t start,
       make_game(&g, "m", seed, next, arrival);
       put(&to->in, &g);
       gb_store_await(to->in.store, g.id);
+      to->indexes[to->first + to->count] = next;
       to->arrivals[to->first + to->count++] = arrival;
       if (!to->again_ms)
         to->again_ms = arrival;
@@ -267,7 +316,7 @@ static int measure(const char *uri, const char *database, int64_t start,
           break;
         again = now + 1000; /* Event Grid would redeliver */
       }
-      answer(at, done, now);
+      answer(at, done, now, check, &early);
       at->again_ms = again == 0 ? 0 : again > now ? again : now;
     } else {
       break;
@@ -283,6 +332,12 @@ static int measure(const char *uri, const char *database, int64_t start,
            x->answered, x->wait_total_ms, x->wait_max_ms, x->in.errors);
     gb_store_destroy(x->in.store);
     free(x->arrivals);
+    free(x->indexes);
+  }
+  if (check) {
+    printf("mode=check early=%ld\n", early);
+    mongoc_database_destroy(check);
+    mongoc_client_destroy(client);
   }
   gb_store_cleanup_driver();
   free(w);

@@ -213,6 +213,11 @@ def per(snap, count):
             "by_name": {k: v["commands"] / count
                         for k, v in snap["by_name"].items()
                         if v["category"] == "game"},
+            "by_target": {k: (v["commands"] / count,
+                              v["sent"] / 1024 / count,
+                              v["received"] / 1024 / count)
+                          for k, v in snap["by_target"].items()
+                          if v["category"] == "game"},
             "others": others, "parse_errors": snap["parse_errors"]}
 
 
@@ -309,6 +314,13 @@ def table(results, args):
                           sorted(r["game"]["by_name"].items()))
         out.append(f"- {rate_label(r['rate'], args)}, {r['instances']} "
                    f"instance(s): {names}")
+    out += ["", "Commands and KB sent + received per game, by command and "
+            "collection:", ""]
+    for r in results:
+        parts = ", ".join(f"{k} {c:.2f} ({s:.2f} + {v:.2f})" for k, (c, s, v)
+                          in sorted(r["game"]["by_target"].items()))
+        out.append(f"- {rate_label(r['rate'], args)}, {r['instances']} "
+                   f"instance(s): {parts}")
     return "\n".join(out)
 
 

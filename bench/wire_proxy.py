@@ -434,9 +434,11 @@ class Counters:
 
 
 def summarize(records):
-    by_name, totals = {}, {}
+    by_name, by_target, totals = {}, {}, {}
     for r in records:
-        for key, table in ((r["name"], by_name), (r["category"], totals)):
+        target = f'{r["name"]} {r["coll"] or "-"}'
+        for key, table in ((r["name"], by_name), (target, by_target),
+                           (r["category"], totals)):
             s = table.setdefault(key, {
                 "commands": 0, "sent": 0, "received": 0, "docs_written": 0,
                 "docs_returned": 0, "returned_bytes": 0,
@@ -447,7 +449,8 @@ def summarize(records):
             s["docs_written"] += len(r["written"])
             s["docs_returned"] += len(r["returned"])
             s["returned_bytes"] += sum(r["returned"])
-    return {"records": records, "by_name": by_name, "totals": totals}
+    return {"records": records, "by_name": by_name, "by_target": by_target,
+            "totals": totals}
 
 
 # --- the proxy ------------------------------------------------------------

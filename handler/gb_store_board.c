@@ -318,6 +318,44 @@ static bool same_plan(const struct gb_board *a, const struct gb_board *b)
   return true;
 }
 
+/* A top list's change as the entries that moved, when the list keeps its
+ * length and most of it stays (a winner's count changing moves it past
+ * its ties only), else the list whole: a refresh sends bytes for what it
+ * changed. */
+static void append_top_changes(bson_t *set, const char *period,
+                               const struct gb_board_period *a,
+                               const struct gb_board_period *b)
+{
+  char key[32];
+  size_t changed = 0;
+
+  if (a->top_count == b->top_count)
+    for (size_t i = 0; i < b->top_count; i++)
+      changed += a->top[i].wins != b->top[i].wins ||
+                 strcmp(a->top[i].winner, b->top[i].winner) != 0;
+  if (a->top_count != b->top_count || 2 * changed > b->top_count) {
+    snprintf(key, sizeof(key), "%s.top", period);
+    append_top(set, key, b);
+    return;
+  }
+  for (size_t i = 0; i < b->top_count; i++) {
+    const struct gb_ranked *x = &a->top[i], *y = &b->top[i];
+
+    if (strcmp(x->winner, y->winner) != 0) {
+      bson_t item;
+
+      snprintf(key, sizeof(key), "%s.top.%zu", period, i);
+      bson_append_document_begin(set, key, -1, &item);
+      BSON_APPEND_UTF8(&item, "w", y->winner);
+      BSON_APPEND_INT64(&item, "n", y->wins);
+      bson_append_document_end(set, &item);
+    } else if (x->wins != y->wins) {
+      snprintf(key, sizeof(key), "%s.top.%zu.n", period, i);
+      BSON_APPEND_INT64(set, key, y->wins);
+    }
+  }
+}
+
 /* The update that turns the stored board prev into next: only the fields
  * that differ, so that a refresh sends what it changed, not the board. */
 static void append_board_changes(bson_t *update, const struct gb_board *prev,
@@ -345,10 +383,8 @@ static void append_board_changes(bson_t *update, const struct gb_board *prev,
     CHANGED_FIELD("sc", scissors, BSON_APPEND_INT64)
     CHANGED_FIELD("more", more, BSON_APPEND_BOOL)
 #undef CHANGED_FIELD
-    if (!same_top(a, b)) {
-      snprintf(key, sizeof(key), "%s.top", period_key[p]);
-      append_top(&set, key, b);
-    }
+    if (!same_top(a, b))
+      append_top_changes(&set, period_key[p], a, b);
   }
   if (!same_take(prev, next))
     append_take(&set, next);
@@ -1188,6 +1224,7 @@ struct refresh_ctx {
   bool pace;               /* leave another instance's young board be */
   size_t awaited_taken;    /* the first awaited games, taken in already */
   bool declined;           /* it did: try again at again_ms */
+  bool probe;              /* look at the board's version and Ids first */
   int64_t again_ms;
   struct gb_board board;   /* the board now stored */
 };
@@ -1222,6 +1259,174 @@ static bool board_unchanged(mongoc_database_t *db, const struct gb_board *prev,
   bson_destroy(opts);
   bson_destroy(filter);
   mongoc_collection_destroy(boards);
+  return ok;
+}
+
+/* Spreads the instances that wait for the same board over a quarter of
+ * an interval, so that one of them refreshes and the others find their
+ * games taken in rather than meeting at the compare-and-set. */
+static long pacing_jitter_ms(long interval_ms)
+{
+  struct timespec ts;
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long)(((uint64_t)ts.tv_nsec * 2654435761u) %
+                (uint64_t)(interval_ms / 4 + 1));
+}
+
+/* The board's version, end and Ids to mark, without its top lists and
+ * plan: what a paced turn needs to answer its callers or to leave another
+ * instance's young board be (Pacing). */
+static bool probe_from_bson(const bson_t *doc, struct gb_board *board)
+{
+  bson_iter_t it, sub;
+  unsigned seen = 0;
+
+  if (!bson_iter_init(&it, doc))
+    return false;
+  while (bson_iter_next(&it)) {
+    const char *key = bson_iter_key(&it);
+
+    if (strcmp(key, "l") == 0 &&
+        read_text(&it, board->lineage, sizeof(board->lineage)))
+      seen |= 1;
+    else if (strcmp(key, "s") == 0 && read_int(&it, &board->seq) &&
+             board->seq > 0)
+      seen |= 2;
+    else if (strcmp(key, "end") == 0 && BSON_ITER_HOLDS_DATE_TIME(&it)) {
+      board->end_ms = bson_iter_date_time(&it);
+      seen |= 4;
+    } else if (strcmp(key, "take") == 0 && BSON_ITER_HOLDS_ARRAY(&it) &&
+               bson_iter_recurse(&it, &sub) && read_take(&sub, board))
+      seen |= 8;
+  }
+  return seen == 15;
+}
+
+static bool read_probe(mongoc_database_t *db, struct gb_board *board,
+                       bool *found, bson_error_t *error)
+{
+  mongoc_collection_t *boards =
+      mongoc_database_get_collection(db, GB_STORE_BOARDS);
+  bson_t *filter = BCON_NEW("_id", BCON_UTF8(BOARD_ID));
+  bson_t *opts = BCON_NEW("limit", BCON_INT64(1), "projection", "{", "l",
+                          BCON_INT32(1), "s", BCON_INT32(1), "end",
+                          BCON_INT32(1), "take", BCON_INT32(1), "}");
+  mongoc_cursor_t *cursor =
+      mongoc_collection_find_with_opts(boards, filter, opts, NULL);
+  const bson_t *doc;
+  bool ok = true;
+
+  *found = mongoc_cursor_next(cursor, &doc);
+  if (*found && !probe_from_bson(doc, board))
+    ok = gb_store_bad_reply(error, "leaderboard board document");
+  if (ok && mongoc_cursor_error(cursor, error))
+    ok = false;
+  mongoc_cursor_destroy(cursor);
+  bson_destroy(opts);
+  bson_destroy(filter);
+  mongoc_collection_destroy(boards);
+  return ok;
+}
+
+/* Which of the awaited games listed in ids are still pending (k: 0):
+ * *pending gets the first awaited index among them, or awaited_count. */
+static bool first_still_pending(mongoc_database_t *db,
+                                const struct gb_store *store,
+                                const struct gb_board *probe, size_t *first,
+                                bson_error_t *error)
+{
+  mongoc_collection_t *games =
+      mongoc_database_get_collection(db, GB_STORE_GAMES);
+  bson_t filter = BSON_INITIALIZER, id, in;
+  bson_t *opts = BCON_NEW("projection", "{", "_id", BCON_INT32(1), "}");
+  mongoc_cursor_t *cursor;
+  const bson_t *doc;
+  char key[16];
+  const char *k;
+  uint32_t asked = 0;
+  bool ok = true;
+
+  *first = store->awaited_count;
+  bson_append_document_begin(&filter, "_id", -1, &id);
+  bson_append_array_begin(&id, "$in", -1, &in);
+  for (size_t a = 0; a < store->awaited_count; a++)
+    if (!gb_board_takes(probe, store->awaited[a].id)) {
+      bson_uint32_to_string(asked++, &k, key, sizeof(key));
+      bson_append_utf8(&in, k, -1, store->awaited[a].id, -1);
+    }
+  bson_append_array_end(&id, &in);
+  bson_append_document_end(&filter, &id);
+  BSON_APPEND_INT64(&filter, "k", 0);
+  if (asked == 0)
+    goto done; /* all listed on the board: taken in */
+  cursor = mongoc_collection_find_with_opts(games, &filter, opts, NULL);
+  while (ok && mongoc_cursor_next(cursor, &doc)) {
+    bson_iter_t it;
+    char game[GB_GAME_ID_MAX + 1];
+
+    if (!bson_iter_init_find(&it, doc, "_id") ||
+        !read_text(&it, game, sizeof(game))) {
+      ok = gb_store_bad_reply(error, "game document");
+      break;
+    }
+    for (size_t a = 0; a < *first; a++)
+      if (strcmp(store->awaited[a].id, game) == 0) {
+        *first = a;
+        break;
+      }
+  }
+  if (ok && mongoc_cursor_error(cursor, error))
+    ok = false;
+  mongoc_cursor_destroy(cursor);
+done:
+  bson_destroy(opts);
+  bson_destroy(&filter);
+  mongoc_collection_destroy(games);
+  return ok;
+}
+
+/* A paced turn's first look (Pacing), when this process has lately found
+ * boards that another instance wrote: *settled true when the callers are
+ * answered or the young board is left be from that look alone;
+ * *own true when the stored board is this process's last one. Otherwise
+ * the refresh reads the whole board as usual. */
+static bool probe_turn(mongoc_database_t *db, struct refresh_ctx *ctx,
+                       bool *settled, bool *own, bson_error_t *error)
+{
+  struct gb_store *store = ctx->store;
+  struct gb_board probe;
+  bool found = false, ok;
+
+  *settled = *own = false;
+  memset(&probe, 0, sizeof(probe));
+  ok = read_probe(db, &probe, &found, error);
+  if (!ok || !found)
+    goto done;
+  if (store->written && same_board(&probe, store->written->lineage,
+                                   store->written->seq)) {
+    *own = true;
+    goto done;
+  }
+  if (ctx->now_ms - probe.end_ms >= store->refresh_interval_ms ||
+      store->awaited_overflow || store->awaited_count == 0)
+    goto done;
+  for (size_t a = 0; a < store->awaited_count; a++)
+    if (!*store->awaited[a].id)
+      goto done; /* a caller of every pending game: the full read decides */
+  ok = first_still_pending(db, store, &probe, &ctx->awaited_taken, error);
+  if (!ok)
+    goto done;
+  *settled = true;
+  if (ctx->awaited_taken == store->awaited_count) {
+    ctx->skipped = true;
+  } else {
+    ctx->declined = true;
+    ctx->again_ms = probe.end_ms + store->refresh_interval_ms +
+                    pacing_jitter_ms(store->refresh_interval_ms);
+  }
+done:
+  gb_board_cleanup(&probe);
   return ok;
 }
 
@@ -1315,18 +1520,6 @@ static size_t awaited_taken(const struct gb_store *store,
   return store->awaited_count;
 }
 
-/* Spreads the instances that wait for the same board over a quarter of
- * an interval, so that one of them refreshes and the others find their
- * games taken in rather than meeting at the compare-and-set. */
-static long pacing_jitter_ms(long interval_ms)
-{
-  struct timespec ts;
-
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long)(((uint64_t)ts.tv_nsec * 2654435761u) %
-                (uint64_t)(interval_ms / 4 + 1));
-}
-
 static bool refresh_op(mongoc_database_t *db, void *vctx,
                        bson_error_t *error)
 {
@@ -1352,6 +1545,15 @@ static bool refresh_op(mongoc_database_t *db, void *vctx,
   ctx->won = false;
   ctx->skipped = false;
   ctx->declined = false;
+  if (ctx->probe && !(store->written_trusted && store->written)) {
+    bool settled, own;
+
+    ok = probe_turn(db, ctx, &settled, &own, error);
+    if (!ok || settled)
+      goto done;
+    /* The stored board is this process's last one: start from memory. */
+    store->written_trusted = own;
+  }
   ok = starting_board(db, store, &prev, &found, &from_memory, error);
   own_start = ok && store->written_trusted;
   if (ok && !found)
@@ -1526,6 +1728,7 @@ static bool refresh_locked(struct gb_store *store, int64_t now_ms,
     ctx->now_ms = now_ms;
     ctx->skip_if_nothing_pending = waiting;
     ctx->pace = waiting;
+    ctx->probe = waiting && now_ms < store->probe_until_ms;
     if (!gb_store_run(store, "refreshing the leaderboards", refresh_op, ctx,
                       err)) {
       gb_board_cleanup(&ctx->board);
@@ -1627,6 +1830,9 @@ static bool sync_turn(struct gb_store *store, int64_t now_ms,
                    ctx->awaited_taken == store->awaited_count);
     *answered = *everything ? store->awaited_count : ctx->awaited_taken;
     answer_awaited(store, *answered, *everything);
+    /* Another instance is refreshing: the next turns look first. */
+    if (ctx->declined || ctx->skipped)
+      store->probe_until_ms = now_ms + 2 * store->refresh_interval_ms;
     if (ctx->declined) {
       store->paced_until_ms = ctx->again_ms;
       *again_ms = ctx->again_ms;

@@ -46,6 +46,7 @@ struct gb_store {
   uint64_t covered_ticket;   /* tickets up to it are taken in */
   int64_t last_refresh_ms;   /* when this process last wrote a board */
   int64_t paced_until_ms;    /* another instance's board is left until */
+  int64_t probe_until_ms;    /* paced turns look at the board's Ids first */
   bool sync_backlog;         /* more pending than one refresh took */
   /* Under board_lock: the games the waiting callers wait for, in ticket
    * order (docs/internals/leaderboards.md, "Pacing"); overflow: callers

@@ -76,7 +76,8 @@ def test_instances_share_one_refresh_per_interval(ferretdb, database_name,
     """Four stores as four instances on a simulated clock (bench/store_cost.c
     measure: each delivery waits through gb_store_sync_at turns, as the
     handler's does), a game every 300 ms spread at random over them: every
-    delivery is answered within an interval and a quarter of its arrival
+    delivery is answered only once its game is taken in, within an interval
+    and a quarter of its arrival
     (docs/internals/leaderboards.md, Pacing), about one board is written
     per interval across all four, and the board equals the oracle."""
     games, gap_ms, interval_ms = 40 if WRAPPER else 100, 300, 1000
@@ -85,11 +86,15 @@ def test_instances_share_one_refresh_per_interval(ferretdb, database_name,
         WRAPPER + [STORE_COST, ferretdb.uri + "?retryWrites=false",
                    database_name, "measure", str(start), str(gap_ms),
                    str(games), "4", "5"],
-        capture_output=True, text=True, timeout=600)
+        capture_output=True, text=True, timeout=600,
+        env={**os.environ, "GB_STORE_COST_CHECK": "1"})
     assert run.returncode == 0, run.stderr[-3000:]
     figures = [dict(re.findall(r"(\w+)=(\d+)", line))
-               for line in run.stdout.splitlines()]
+               for line in run.stdout.splitlines()
+               if line.startswith("mode=measure")]
     assert len(figures) == 4, run.stdout
+    # Answered only once taken in: listed on the board or marked.
+    assert "mode=check early=0" in run.stdout, run.stdout
     assert sum(int(f["answered"]) for f in figures) == games
     assert max(int(f["wait_max_ms"]) for f in figures) <= \
         interval_ms + interval_ms // 4, run.stdout
