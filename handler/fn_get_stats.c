@@ -1,6 +1,7 @@
 #include "fn_get_stats.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gb_http_trigger.h"
@@ -30,6 +31,32 @@ static bool leaderboard(const struct gb_app *app, enum gb_period period,
   *board = boards[period];
   *source = "recomputed";
   return true;
+}
+
+/* 200 with board's JSON, printed once per version of the period's
+ * leaderboard (app->stats_bodies) rather than on every hot read. */
+static cJSON *body_response(const struct gb_app *app, enum gb_period period,
+                            const struct gb_leaderboard *board,
+                            const char *const *headers)
+{
+  char *kept = gb_body_cache_get(app->stats_bodies, (size_t)period,
+                                 board->computed_at_us);
+  char *literal;
+  cJSON *outputs;
+
+  if (kept) {
+    outputs = gb_http_json_literal_response(200, kept, headers);
+    free(kept);
+    return outputs;
+  }
+  literal = gb_http_body_literal(gb_leaderboard_to_json(board));
+  if (!literal)
+    return NULL;
+  gb_body_cache_put(app->stats_bodies, (size_t)period, board->computed_at_us,
+                    literal);
+  outputs = gb_http_json_literal_response(200, literal, headers);
+  cJSON_free(literal);
+  return outputs;
 }
 
 void fn_get_stats(const struct gb_app *app, const struct gb_request *req,
@@ -73,9 +100,10 @@ void fn_get_stats(const struct gb_app *app, const struct gb_request *req,
              FN_GET_STATS_MAX_AGE_SECONDS);
     unchanged = gb_http_etag_matches(
         gb_http_request_header(&request, "If-None-Match"), etag);
-    outputs = gb_http_response(
-        unchanged ? 304 : 200,
-        unchanged ? NULL : gb_leaderboard_to_json(&board), headers);
+    if (unchanged)
+      outputs = gb_http_response(304, NULL, headers);
+    else
+      outputs = body_response(app, period, &board, headers);
     gb_invocation_log(&inv, "GetStats invocation=%s period=%s status=%d "
                             "source=%s",
                       inv.id, gb_period_name(period), unchanged ? 304 : 200,

@@ -7,6 +7,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "gb_body_cache.h"
 #include "gb_config.h"
 #include "gb_error.h"
 #include "gb_publisher.h"
@@ -18,6 +19,7 @@ struct gb_app {
   const struct gb_config *config;
   struct gb_store *store;
   struct gb_publisher *publisher; /* NULL when publishing is not set up */
+  struct gb_body_cache *stats_bodies; /* GetStats' bodies; NULL: none kept */
 };
 
 struct gb_request {

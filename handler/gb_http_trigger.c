@@ -56,20 +56,25 @@ const char *gb_http_request_param(const struct gb_http_request_in *in,
   return cJSON_IsString(param) ? param->valuestring : NULL;
 }
 
-/* Outputs {"res":{…}} with body as text (NULL: empty) of content_type. */
+/* Outputs {"res":{…}} with body as text (NULL: empty) of content_type;
+ * literal: text is already a JSON string literal. */
 static cJSON *response(int status, const char *content_type, const char *text,
-                       const char *const *headers)
+                       bool literal, const char *const *headers)
 {
   cJSON *outputs = cJSON_CreateObject();
   cJSON *res = cJSON_AddObjectToObject(outputs, GB_HTTP_TRIGGER_OUTPUT);
   cJSON *names = cJSON_AddObjectToObject(res, "headers");
+  cJSON *body;
 
   cJSON_AddNumberToObject(res, "statusCode", status);
   if (text && content_type)
     cJSON_AddStringToObject(names, "Content-Type", content_type);
   for (; headers && headers[0]; headers += 2)
     cJSON_AddStringToObject(names, headers[0], headers[1]);
-  if (!cJSON_AddStringToObject(res, "body", text ? text : "") || !names) {
+  body = literal && text ? cJSON_AddRawToObject(res, "body", text)
+                         : cJSON_AddStringToObject(res, "body",
+                                                   text ? text : "");
+  if (!body || !names) {
     cJSON_Delete(outputs);
     return NULL;
   }
@@ -82,7 +87,7 @@ cJSON *gb_http_response(int status, cJSON *body, const char *const *headers)
   cJSON *outputs = body && !text
                        ? NULL
                        : response(status, "application/json; charset=utf-8",
-                                  text, headers);
+                                  text, false, headers);
 
   cJSON_free(text);
   cJSON_Delete(body);
@@ -92,7 +97,26 @@ cJSON *gb_http_response(int status, cJSON *body, const char *const *headers)
 cJSON *gb_http_text_response(int status, const char *content_type,
                              const char *text, const char *const *headers)
 {
-  return response(status, content_type, text, headers);
+  return response(status, content_type, text, false, headers);
+}
+
+cJSON *gb_http_json_literal_response(int status, const char *literal,
+                                     const char *const *headers)
+{
+  return response(status, "application/json; charset=utf-8", literal, true,
+                  headers);
+}
+
+char *gb_http_body_literal(cJSON *body)
+{
+  char *text = body ? gb_json_print(body) : NULL;
+  cJSON *string = text ? cJSON_CreateString(text) : NULL;
+  char *literal = string ? gb_json_print(string) : NULL;
+
+  cJSON_Delete(string);
+  cJSON_free(text);
+  cJSON_Delete(body);
+  return literal;
 }
 
 bool gb_http_etag_matches(const char *if_none_match, const char *etag)

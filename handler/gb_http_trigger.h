@@ -48,6 +48,15 @@ cJSON *gb_http_response(int status, cJSON *body, const char *const *headers);
 cJSON *gb_http_text_response(int status, const char *content_type,
                              const char *text, const char *const *headers);
 
+/* The same for a JSON body already printed as a JSON string literal
+ * (quoted and escaped, as the envelope carries it): put in as it is. */
+cJSON *gb_http_json_literal_response(int status, const char *literal,
+                                     const char *const *headers);
+
+/* A JSON body printed as the JSON string literal the envelope carries
+ * (cJSON_free it), or NULL when out of memory; body is taken over. */
+char *gb_http_body_literal(cJSON *body);
+
 /* True when an If-None-Match value lists etag (or is "*"), compared weakly
  * as RFC 9110 asks. */
 bool gb_http_etag_matches(const char *if_none_match, const char *etag);

@@ -16,6 +16,7 @@
 
 #include "gb_config.h"
 #include "gb_http.h"
+#include "gb_leaderboard.h"
 #include "gb_log.h"
 #include "gb_publisher.h"
 #include "gb_server.h"
@@ -94,7 +95,7 @@ int main(int argc, char **argv)
 {
   struct gb_config config;
   struct gb_error err = {0};
-  struct gb_app app = {&config, NULL, NULL};
+  struct gb_app app = {&config, NULL, NULL, NULL};
   struct gb_server *server = NULL;
   sigset_t stop_signals;
   int status = handle_arguments(argc, argv), sig;
@@ -141,6 +142,7 @@ int main(int argc, char **argv)
     gb_log_info("EVENT_GRID_TOPIC_ENDPOINT is not set: SendResult will "
                 "refuse games");
   }
+  app.stats_bodies = gb_body_cache_new(GB_PERIOD_COUNT);
   server = gb_server_start(&app, &err);
   if (!server) {
     gb_log_error("start-up: %s", err.message);
@@ -159,6 +161,7 @@ done:
   gb_server_stop(server);
   gb_publisher_destroy(app.publisher);
   gb_store_destroy(app.store);
+  gb_body_cache_destroy(app.stats_bodies);
   mg_exit_library();
   gb_publisher_cleanup_library();
   gb_store_cleanup_driver();
