@@ -105,6 +105,7 @@ void fn_generate(const struct gb_app *app, const struct gb_request *req,
   struct gb_error err = {0};
   cJSON *owned = NULL, *outputs, *body;
   long count = 0, stored = 0;
+  bool ok;
 
   if (!gb_invocation_parse(&inv, req->body, req->body_len,
                            req->invocation_id, &err) ||
@@ -113,12 +114,14 @@ void fn_generate(const struct gb_app *app, const struct gb_request *req,
     goto done;
   }
   if (!app->config->enable_generate)
-    gb_error_set(&err, GB_ERR_FORBIDDEN, 0, "GRIDBOARD_ENABLE_GENERATE",
-                 "mock data generation is off (GRIDBOARD_ENABLE_GENERATE)");
-  else if (read_count(request.body, &count, &err))
-    generate(app, count, &stored, &err);
+    ok = gb_error_set(&err, GB_ERR_FORBIDDEN, 0, "GRIDBOARD_ENABLE_GENERATE",
+                      "mock data generation is off "
+                      "(GRIDBOARD_ENABLE_GENERATE)");
+  else
+    ok = read_count(request.body, &count, &err) &&
+         generate(app, count, &stored, &err);
 
-  if (err.kind == GB_ERR_NONE) {
+  if (ok) {
     body = cJSON_CreateObject();
     cJSON_AddNumberToObject(body, "generated", (double)stored);
     outputs = gb_http_response(200, body, NULL);
@@ -129,7 +132,7 @@ void fn_generate(const struct gb_app *app, const struct gb_request *req,
   gb_invocation_log(&inv, "Generate invocation=%s requested=%ld stored=%ld "
                           "status=%d",
                     inv.id, count, stored,
-                    err.kind == GB_ERR_NONE ? 200 : gb_error_http_status(&err));
+                    ok ? 200 : gb_error_http_status(&err));
   gb_http_finish(reply, &inv, outputs);
 
 done:

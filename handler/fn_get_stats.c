@@ -71,6 +71,7 @@ void fn_get_stats(const struct gb_app *app, const struct gb_request *req,
   const char *name = NULL;
   char etag[64], cache[48];
   const char *source = "";
+  bool ok;
 
   if (!gb_invocation_parse(&inv, req->body, req->body_len,
                            req->invocation_id, &err) ||
@@ -80,12 +81,12 @@ void fn_get_stats(const struct gb_app *app, const struct gb_request *req,
   }
   name = gb_http_request_param(&request, "period");
   if (!name || !gb_period_parse(name, &period))
-    gb_error_set(&err, GB_ERR_INVALID, 0, "period",
-                 "period must be Daily, Weekly or Monthly");
+    ok = gb_error_set(&err, GB_ERR_INVALID, 0, "period",
+                      "period must be Daily, Weekly or Monthly");
   else
-    leaderboard(app, period, &board, &source, &err);
+    ok = leaderboard(app, period, &board, &source, &err);
 
-  if (err.kind != GB_ERR_NONE) {
+  if (!ok) {
     outputs = gb_http_response(gb_error_http_status(&err),
                                gb_http_error_body(&err), NULL);
     gb_invocation_log(&inv, "GetStats invocation=%s status=%d reason=%s",

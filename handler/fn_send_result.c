@@ -249,6 +249,7 @@ void fn_send_result(const struct gb_app *app, const struct gb_request *req,
   struct gb_http_request_in request;
   cJSON *owned = NULL, *answer, *outputs;
   int status;
+  bool ok;
 
   if (!gb_invocation_parse(&inv, req->body, req->body_len,
                            req->invocation_id, &err)) {
@@ -261,21 +262,23 @@ void fn_send_result(const struct gb_app *app, const struct gb_request *req,
   }
 
   if (!request.body || request.body[0] == '\0')
-    gb_error_set(&err, GB_ERR_INVALID, 0, "body",
-                 "the body must be a finished game (JSON) or an array of "
-                 "them");
+    ok = gb_error_set(&err, GB_ERR_INVALID, 0, "body",
+                      "the body must be a finished game (JSON) or an array "
+                      "of them");
   else if (strlen(request.body) > FN_SEND_RESULT_MAX_BODY_BYTES)
-    gb_error_set(&err, GB_ERR_TOO_LARGE, 0, "body",
-                 "the body exceeds %d bytes", FN_SEND_RESULT_MAX_BODY_BYTES);
+    ok = gb_error_set(&err, GB_ERR_TOO_LARGE, 0, "body",
+                      "the body exceeds %d bytes",
+                      FN_SEND_RESULT_MAX_BODY_BYTES);
   else if (!app->publisher)
-    gb_error_set(&err, GB_ERR_INTERNAL, 0, "EVENT_GRID_TOPIC_ENDPOINT",
-                 "publishing is not configured: EVENT_GRID_TOPIC_ENDPOINT "
-                 "is not set");
-  else if (read_games(request.body, strlen(request.body), &games, &err) &&
-           !clashes_with_stored(app, &inv, &games, &err))
-    publish(app, &games, &outcome, &err);
+    ok = gb_error_set(&err, GB_ERR_INTERNAL, 0, "EVENT_GRID_TOPIC_ENDPOINT",
+                      "publishing is not configured: "
+                      "EVENT_GRID_TOPIC_ENDPOINT is not set");
+  else
+    ok = read_games(request.body, strlen(request.body), &games, &err) &&
+         !clashes_with_stored(app, &inv, &games, &err) &&
+         publish(app, &games, &outcome, &err);
 
-  if (err.kind == GB_ERR_NONE) {
+  if (ok) {
     status = 202;
     answer = cJSON_CreateObject();
     cJSON_AddNumberToObject(answer, "accepted", (double)games.count);

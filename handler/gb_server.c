@@ -23,6 +23,7 @@
 #include "gb_json.h"
 #include "gb_log.h"
 #include "gb_text.h"
+#include "gb_time.h"
 
 /* Connections and threads. civetweb 1.15 gives each connection one of its
  * num_threads workers from accept to close, idle keep-alive time
@@ -425,7 +426,6 @@ static void wake_accept_loop(int port)
 void gb_server_stop(struct gb_server *server)
 {
   struct stopper stopper;
-  struct timespec pause = {0, 20 * 1000000L};
   pthread_t thread;
 
   if (!server)
@@ -436,7 +436,7 @@ void gb_server_stop(struct gb_server *server)
     mg_stop(server->ctx);
   } else {
     while (!atomic_load(&stopper.done)) {
-      nanosleep(&pause, NULL);
+      gb_time_sleep_ms(20);
       wake_accept_loop(server->app->config->port);
     }
     pthread_join(thread, NULL);
