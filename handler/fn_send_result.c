@@ -162,23 +162,13 @@ static bool publish(const struct gb_app *app, const struct games *games,
                             &nbatches, err);
   for (b = 0; ok && b < nbatches; b++) {
     struct gb_publish_report report;
-    size_t used = 0;
 
-    body = malloc(batches[b].bytes + 1);
+    body = gb_batch_body(&batches[b], texts, lens);
     if (!body) {
       ok = gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
       break;
     }
-    body[used++] = '[';
-    for (i = batches[b].first; i < batches[b].first + batches[b].count; i++) {
-      if (i > batches[b].first)
-        body[used++] = ',';
-      memcpy(body + used, texts[i], lens[i]);
-      used += lens[i];
-    }
-    body[used++] = ']';
-    body[used] = '\0';
-    ok = gb_publisher_send(pub, body, used, &report, err);
+    ok = gb_publisher_send(pub, body, batches[b].bytes, &report, err);
     outcome->requests++;
     outcome->attempts += report.attempts;
     free(body);

@@ -1,5 +1,8 @@
 #include "gb_batch.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 bool gb_batch_split(const size_t *lens, size_t n, size_t max_bytes,
                     size_t max_events, struct gb_batch *out, size_t cap,
                     size_t *batches, struct gb_error *err)
@@ -34,4 +37,24 @@ bool gb_batch_split(const size_t *lens, size_t n, size_t max_bytes,
   }
   *batches = used;
   return true;
+}
+
+char *gb_batch_body(const struct gb_batch *batch, char *const *texts,
+                    const size_t *lens)
+{
+  char *body = malloc(batch->bytes + 1);
+  size_t used = 0;
+
+  if (!body)
+    return NULL;
+  body[used++] = '[';
+  for (size_t i = batch->first; i < batch->first + batch->count; i++) {
+    if (i > batch->first)
+      body[used++] = ',';
+    memcpy(body + used, texts[i], lens[i]);
+    used += lens[i];
+  }
+  body[used++] = ']';
+  body[used] = '\0';
+  return body;
 }

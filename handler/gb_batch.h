@@ -27,4 +27,9 @@ bool gb_batch_split(const size_t *lens, size_t n, size_t max_bytes,
                     size_t max_events, struct gb_batch *out, size_t cap,
                     size_t *batches, struct gb_error *err);
 
+/* The body of batch: its events' texts joined as "[e1,e2,…]",
+ * NUL-terminated (batch->bytes long), or NULL when out of memory. */
+char *gb_batch_body(const struct gb_batch *batch, char *const *texts,
+                    const size_t *lens);
+
 #endif

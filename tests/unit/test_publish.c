@@ -4,6 +4,9 @@
  *   printf '%s' "$UNSIGNED" | openssl dgst -sha256 \
  *     -hmac secret-key-for-gridboard -binary | base64
  * and the UUIDs with Python's uuid.uuid5. */
+#include <stdlib.h>
+#include <string.h>
+
 #include "gb_batch.h"
 #include "gb_crypto.h"
 #include "gb_game_event.h"
@@ -152,6 +155,28 @@ static void test_batches(void)
   CHECK_INT(n, 0);
 }
 
+static void test_batch_body(void)
+{
+  char a[] = "{\"id\":1}", b[] = "{\"id\":2}", c[] = "{}";
+  char *texts[] = {a, b, c};
+  size_t lens[] = {strlen(a), strlen(b), strlen(c)};
+  struct gb_batch out[3];
+  size_t n = 0;
+  struct gb_error err = {0};
+  char *body;
+
+  CHECK(gb_batch_split(lens, 3, 1000, 2, out, 3, &n, &err));
+  CHECK_INT(n, 2);
+  body = gb_batch_body(&out[0], texts, lens);
+  CHECK_STR(body, "[{\"id\":1},{\"id\":2}]");
+  CHECK_INT(strlen(body), out[0].bytes);
+  free(body);
+  body = gb_batch_body(&out[1], texts, lens);
+  CHECK_STR(body, "[{}]");
+  CHECK_INT(strlen(body), out[1].bytes);
+  free(body);
+}
+
 static void test_retry_policy(void)
 {
   long codes_retry[] = {408, 429, 500, 502, 503, 504};
@@ -186,6 +211,7 @@ int main(void)
   test_base64_and_uuid();
   test_event_building();
   test_batches();
+  test_batch_body();
   test_retry_policy();
   return gb_test_report("publish");
 }
