@@ -1,6 +1,7 @@
 #include "gb_config.h"
 
 #include "gb_store.h"
+#include "gb_text.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -56,8 +57,8 @@ static bool database_name_valid(const char *name)
     return false;
   for (i = 0; i < len; i++) {
     char c = name[i];
-    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-          (i > 0 && ((c >= '0' && c <= '9') || c == '_' || c == '-'))))
+    if (!(gb_ascii_alpha(c) ||
+          (i > 0 && (gb_ascii_digit(c) || c == '_' || c == '-'))))
       return false;
   }
   return true;
@@ -80,7 +81,7 @@ bool gb_config_url_is_loopback(const char *url)
   if (len < 9 || strncmp(host, "127.", 4) != 0)
     return false;
   for (size_t i = 4; i < len; i++)
-    if (!((host[i] >= '0' && host[i] <= '9') || host[i] == '.'))
+    if (!(gb_ascii_digit(host[i]) || host[i] == '.'))
       return false;
   return true;
 }

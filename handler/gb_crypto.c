@@ -7,6 +7,8 @@
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
+#include "gb_text.h"
+
 long gb_base64_decode(const char *in, unsigned char *out, size_t cap)
 {
   size_t len = strlen(in), i;
@@ -17,13 +19,11 @@ long gb_base64_decode(const char *in, unsigned char *out, size_t cap)
     return -1;
   for (i = 0; i < len; i++) {
     char c = in[i];
-    bool alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                 (c >= '0' && c <= '9');
     if (c == '=') {
       if (i < len - 2)
         return -1;
       pad++;
-    } else if (!(alnum || c == '+' || c == '/') || pad) {
+    } else if (!(gb_ascii_alnum(c) || c == '+' || c == '/') || pad) {
       return -1;
     }
   }

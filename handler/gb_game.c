@@ -45,17 +45,11 @@ static bool string_field(const cJSON *obj, const char *name, size_t max,
 
 static bool id_field(const cJSON *obj, char *out, struct gb_error *err)
 {
-  const char *p;
-
   if (!string_field(obj, "Id", GB_GAME_ID_MAX, out, err))
     return false;
-  for (p = out; *p; p++) {
-    char c = *p;
-    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-          (c >= '0' && c <= '9') || c == '-' || c == '_'))
-      return gb_error_set(err, GB_ERR_INVALID, 0, "Id",
-                          "Id may hold only letters, digits, '-' and '_'");
-  }
+  if (!gb_ascii_word(out, "-_"))
+    return gb_error_set(err, GB_ERR_INVALID, 0, "Id",
+                        "Id may hold only letters, digits, '-' and '_'");
   return true;
 }
 

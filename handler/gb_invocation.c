@@ -9,16 +9,9 @@
 
 const char *gb_invocation_id_loggable(const char *id)
 {
-  const char *p;
-
-  if (!id || !*id || strlen(id) > GB_INVOCATION_ID_MAX)
+  if (!id || !*id || strlen(id) > GB_INVOCATION_ID_MAX ||
+      !gb_ascii_word(id, "-_."))
     return "-";
-  for (p = id; *p; p++) {
-    char c = *p;
-    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-          (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'))
-      return "-";
-  }
   return id;
 }
 

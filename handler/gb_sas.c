@@ -6,6 +6,7 @@
 #include <openssl/crypto.h>
 
 #include "gb_crypto.h"
+#include "gb_text.h"
 #include "gb_time.h"
 
 bool gb_url_encode(const char *in, char *out, size_t cap)
@@ -15,9 +16,8 @@ bool gb_url_encode(const char *in, char *out, size_t cap)
 
   for (; *in; in++) {
     unsigned char c = (unsigned char)*in;
-    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                      (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-                      c == '_' || c == '~';
+    /* RFC 3986's unreserved characters */
+    bool unreserved = gb_ascii_alnum((char)c) || (c && strchr("-._~", c));
     if (used + (unreserved ? 1 : 3) >= cap)
       return false;
     if (unreserved) {

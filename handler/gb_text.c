@@ -76,6 +76,14 @@ bool gb_text_printable(const char *s)
   return true;
 }
 
+bool gb_ascii_word(const char *s, const char *extra)
+{
+  for (; *s; s++)
+    if (!gb_ascii_alnum(*s) && !strchr(extra, *s))
+      return false;
+  return true;
+}
+
 char *gb_text_sanitize(char *dst, size_t cap, const char *src, size_t len)
 {
   const unsigned char *p = (const unsigned char *)src;

@@ -18,4 +18,25 @@ bool gb_text_printable(const char *s);
  * storage as a BSON string. Returns dst. */
 char *gb_text_sanitize(char *dst, size_t cap, const char *src, size_t len);
 
+/* ASCII character classes whatever the C locale: identifiers, names and
+ * URL parts are ASCII (<ctype.h> follows the locale). */
+static inline bool gb_ascii_digit(char c)
+{
+  return c >= '0' && c <= '9';
+}
+
+static inline bool gb_ascii_alpha(char c)
+{
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+static inline bool gb_ascii_alnum(char c)
+{
+  return gb_ascii_alpha(c) || gb_ascii_digit(c);
+}
+
+/* True when every character of s is an ASCII letter or digit, or one of
+ * extra. */
+bool gb_ascii_word(const char *s, const char *extra);
+
 #endif

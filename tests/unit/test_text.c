@@ -38,10 +38,24 @@ static void test_sanitize(void)
   CHECK_STR(gb_text_sanitize(out, 1, "abc", 3), "");
 }
 
+static void test_ascii_classes(void)
+{
+  CHECK(gb_ascii_word("game-1_A", "-_"));
+  CHECK(gb_ascii_word("", "-_"));
+  CHECK(!gb_ascii_word("game 1", "-_"));
+  CHECK(!gb_ascii_word("a.b", "-_"));
+  CHECK(gb_ascii_word("a.b", "."));
+  CHECK(!gb_ascii_word("\xC3\xA9", "")); /* letters are ASCII only */
+  CHECK(gb_ascii_digit('7') && !gb_ascii_digit('a'));
+  CHECK(gb_ascii_alpha('Z') && !gb_ascii_alpha('0'));
+  CHECK(gb_ascii_alnum('q') && !gb_ascii_alnum('-'));
+}
+
 int main(void)
 {
   test_utf8_valid();
   test_printable();
   test_sanitize();
+  test_ascii_classes();
   return gb_test_report("text");
 }
