@@ -127,7 +127,7 @@ void fn_generate(const struct gb_app *app, const struct gb_request *req,
     outputs = gb_http_response(200, body, NULL);
   } else {
     outputs = gb_http_response(gb_error_http_status(&err),
-                               gb_http_error_body(&err), NULL);
+                               gb_error_body(&err), NULL);
   }
   gb_invocation_log(&inv, "Generate invocation=%s requested=%ld stored=%ld "
                           "status=%d",

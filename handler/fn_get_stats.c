@@ -88,7 +88,7 @@ void fn_get_stats(const struct gb_app *app, const struct gb_request *req,
 
   if (!ok) {
     outputs = gb_http_response(gb_error_http_status(&err),
-                               gb_http_error_body(&err), NULL);
+                               gb_error_body(&err), NULL);
     gb_invocation_log(&inv, "GetStats invocation=%s status=%d reason=%s",
                       inv.id, gb_error_http_status(&err), err.message);
   } else {

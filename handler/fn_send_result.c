@@ -221,7 +221,7 @@ static bool clashes_with_stored(const struct gb_app *app,
 
 static cJSON *error_body(const struct gb_error *err, cJSON *published)
 {
-  cJSON *body = gb_http_error_body(err);
+  cJSON *body = gb_error_body(err);
 
   if (published)
     cJSON_AddItemToObject(cJSON_GetObjectItemCaseSensitive(body, "error"),

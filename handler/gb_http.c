@@ -7,7 +7,7 @@ void gb_reply_json(struct gb_reply *reply, int status, cJSON *body)
   reply->body = body;
 }
 
-void gb_reply_error(struct gb_reply *reply, const struct gb_error *err)
+cJSON *gb_error_body(const struct gb_error *err)
 {
   cJSON *body = cJSON_CreateObject();
   cJSON *error = cJSON_AddObjectToObject(body, "error");
@@ -17,5 +17,10 @@ void gb_reply_error(struct gb_reply *reply, const struct gb_error *err)
     cJSON_AddStringToObject(error, "field", err->field);
   cJSON_AddStringToObject(error, "message", err->message);
   cJSON_AddBoolToObject(error, "retryable", gb_error_retryable(err));
-  gb_reply_json(reply, gb_error_http_status(err), body);
+  return body;
+}
+
+void gb_reply_error(struct gb_reply *reply, const struct gb_error *err)
+{
+  gb_reply_json(reply, gb_error_http_status(err), gb_error_body(err));
 }

@@ -33,9 +33,12 @@ struct gb_reply {
   cJSON *body; /* owned; sent as application/json ({} when NULL) */
 };
 
-/* Sets reply to err's status with the body
+/* err as the body every error reply carries:
  * {"error":{"code":"<kind>","field":"<field>","message":"...",
  *           "retryable":bool}}. */
+cJSON *gb_error_body(const struct gb_error *err);
+
+/* Sets reply to err's status with gb_error_body(err). */
 void gb_reply_error(struct gb_reply *reply, const struct gb_error *err);
 
 /* Sets reply to status with body (taken over). */

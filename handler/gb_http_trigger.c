@@ -154,10 +154,3 @@ void gb_http_finish(struct gb_reply *reply, struct gb_invocation *inv,
   gb_reply_json(reply, 200, answer);
 }
 
-cJSON *gb_http_error_body(const struct gb_error *err)
-{
-  struct gb_reply scratch = {0, NULL};
-
-  gb_reply_error(&scratch, err);
-  return scratch.body;
-}

@@ -67,7 +67,4 @@ bool gb_http_etag_matches(const char *if_none_match, const char *etag);
 void gb_http_finish(struct gb_reply *reply, struct gb_invocation *inv,
                     cJSON *outputs);
 
-/* The JSON error body gb_reply_error uses, for an HTTP answer. */
-cJSON *gb_http_error_body(const struct gb_error *err);
-
 #endif
