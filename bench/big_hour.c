@@ -8,8 +8,8 @@
  * test may; this drives gb_store_put_game and gb_store_refresh_leaderboards
  * directly, `writers` threads at once (each a store of its own, as an
  * instance), each waiting with gb_store_sync after every 500 games as a
- * delivery does, so refreshes take in batches as they do under load. 40 % of the games are won by "Bot" (the
- * hot key), the rest by 2,000 players. */
+ * delivery does, so refreshes take in batches as they do under load. 40 % of
+ * the games are won by "Bot" (the hot key), the rest by 2,000 players. */
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -63,12 +63,11 @@ static void *write_games(void *arg)
     g.rock_count = (int32_t)(rng % 7);
     g.paper_count = (int32_t)((rng >> 3) % 7);
     g.scissors_count = (int32_t)((rng >> 6) % 7);
-    g.timestamp_ms = l->hour_ms + (int64_t)((uint64_t)i * 3600000u /
-                                            (uint64_t)l->games);
+    g.timestamp_ms =
+        l->hour_ms + (int64_t)((uint64_t)i * 3600000u / (uint64_t)l->games);
     gb_time_format(g.timestamp_ms, g.timestamp_text);
     if (!gb_store_put_game(store, &g, &result, &err) ||
-        (i / l->writers % 500 == 499 &&
-         !gb_store_sync(store, NULL, &err))) {
+        (i / l->writers % 500 == 499 && !gb_store_sync(store, NULL, &err))) {
       fprintf(stderr, "big_hour: %s\n", err.message);
       w->failed = true;
       break;

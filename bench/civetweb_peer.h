@@ -18,14 +18,22 @@ static int run_peer(int argc, char **argv, struct mg_callbacks *callbacks,
                     mg_request_handler on_request)
 {
   char ports[32], threads[16];
-  const char *options[] = {"listening_ports", ports,
-                           "num_threads", threads,
-                           "request_timeout_ms", "30000",
-                           "enable_keep_alive", "yes",
-                           "keep_alive_timeout_ms", "5000",
-                           "tcp_nodelay", "1",
-                           "listen_backlog", "512",
-                           NULL, NULL};
+  const char *options[] = {"listening_ports",
+                           ports,
+                           "num_threads",
+                           threads,
+                           "request_timeout_ms",
+                           "30000",
+                           "enable_keep_alive",
+                           "yes",
+                           "keep_alive_timeout_ms",
+                           "5000",
+                           "tcp_nodelay",
+                           "1",
+                           "listen_backlog",
+                           "512",
+                           NULL,
+                           NULL};
   struct mg_init_data init;
   struct mg_error_data error;
   struct mg_context *ctx;

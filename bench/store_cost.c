@@ -196,9 +196,9 @@ static int sweep(const char *uri, const char *database, int64_t from,
  * its deliveries wait for. */
 struct waiter {
   struct instance in;
-  int64_t again_ms;     /* its next gb_store_sync_at turn; 0: none due */
-  int64_t *arrivals;    /* of the deliveries waiting, oldest first */
-  long *indexes;        /* their games */
+  int64_t again_ms;  /* its next gb_store_sync_at turn; 0: none due */
+  int64_t *arrivals; /* of the deliveries waiting, oldest first */
+  long *indexes;     /* their games */
   size_t first, count;
   long turns, answered;
   int64_t wait_total_ms, wait_max_ms;
@@ -209,10 +209,10 @@ static bool taken_in(mongoc_database_t *db, const char *id)
 {
   mongoc_collection_t *boards = mongoc_database_get_collection(db, "boards");
   mongoc_collection_t *games = mongoc_database_get_collection(db, "games");
-  bson_t *listed = BCON_NEW("_id", BCON_UTF8("leaderboards"), "take",
-                            BCON_UTF8(id));
-  bson_t *marked = BCON_NEW("_id", BCON_UTF8(id), "k", "{", "$gt",
-                            BCON_INT64(0), "}");
+  bson_t *listed =
+      BCON_NEW("_id", BCON_UTF8("leaderboards"), "take", BCON_UTF8(id));
+  bson_t *marked =
+      BCON_NEW("_id", BCON_UTF8(id), "k", "{", "$gt", BCON_INT64(0), "}");
   bson_error_t error;
   bool taken = mongoc_collection_count_documents(boards, listed, NULL, NULL,
                                                  NULL, &error) > 0 ||
@@ -287,11 +287,13 @@ static int measure(const char *uri, const char *database, int64_t start,
     int64_t arrival = start + next * interval;
 
     for (int k = 0; k < instances; k++)
-      if (w[k].again_ms && (soonest < 0 || w[k].again_ms < w[soonest].again_ms))
+      if (w[k].again_ms &&
+          (soonest < 0 || w[k].again_ms < w[soonest].again_ms))
         soonest = k;
     if (next < games && (soonest < 0 || arrival <= w[soonest].again_ms)) {
-      struct waiter *to = &w[mix(seed ^ UINT64_C(0x5bd1e995) ^ (uint64_t)next) %
-                             (uint64_t)instances];
+      struct waiter *to =
+          &w[mix(seed ^ UINT64_C(0x5bd1e995) ^ (uint64_t)next) %
+             (uint64_t)instances];
       struct gb_game g;
 
       make_game(&g, "m", seed, next, arrival);
@@ -344,9 +346,8 @@ static int measure(const char *uri, const char *database, int64_t start,
   return errors ? 1 : 0;
 }
 
-static int floor_inserts(const char *uri, const char *database,
-                         int64_t start, int64_t interval, long games,
-                         uint64_t seed)
+static int floor_inserts(const char *uri, const char *database, int64_t start,
+                         int64_t interval, long games, uint64_t seed)
 {
   mongoc_client_t *client;
   mongoc_collection_t *coll;
@@ -403,8 +404,9 @@ static int reads(const char *uri, const char *database, int64_t now,
 
     /* The store's in-process copy is off (open_store): every read is a
      * round trip, the cost of a GetStats on a cold instance. */
-    if (!gb_store_read_leaderboard(store, (enum gb_period)(i % GB_PERIOD_COUNT),
-                                   now, &board, &found, &from_memory, &err)) {
+    if (!gb_store_read_leaderboard(store,
+                                   (enum gb_period)(i % GB_PERIOD_COUNT), now,
+                                   &board, &found, &from_memory, &err)) {
       fprintf(stderr, "store_cost: read: %s\n", err.message);
       errors++;
     }
@@ -439,9 +441,8 @@ int main(int argc, char **argv)
                    (long)arg_i64(argv[6]), (int)arg_i64(argv[7]),
                    (uint64_t)arg_i64(argv[8]));
   if (strcmp(mode, "floor") == 0 && argc == 8)
-    return floor_inserts(argv[1], argv[2], arg_i64(argv[4]),
-                         arg_i64(argv[5]), (long)arg_i64(argv[6]),
-                         (uint64_t)arg_i64(argv[7]));
+    return floor_inserts(argv[1], argv[2], arg_i64(argv[4]), arg_i64(argv[5]),
+                         (long)arg_i64(argv[6]), (uint64_t)arg_i64(argv[7]));
   if (strcmp(mode, "read") == 0 && argc == 6)
     return reads(argv[1], argv[2], arg_i64(argv[4]), (long)arg_i64(argv[5]));
   fprintf(stderr, "usage: see bench/store_cost.c\n");

@@ -93,7 +93,8 @@ int main(int argc, char **argv)
   s.latency_ms = calloc((size_t)s.events, sizeof(double));
   pthread_mutex_init(&s.lock, NULL);
   gb_store_init_driver();
-  s.store = gb_store_new(argv[1], argv[2], (int)thread_count + 1, 86400, &err);
+  s.store =
+      gb_store_new(argv[1], argv[2], (int)thread_count + 1, 86400, &err);
   if (!s.store || !s.latency_ms) {
     fprintf(stderr, "store_loop: %s\n", err.message);
     return 1;

@@ -75,15 +75,15 @@ static bool count_game(const struct gb_app *app, struct gb_invocation *inv,
                  event->schema == GB_SCHEMA_CLOUD_EVENTS ? "type"
                                                          : "eventType",
                  "event type must be \"%s\"", GB_EVENT_TYPE_GAME_COMPLETED);
-    return reject(app, inv, event_value, "invalid", event->id, NULL,
-                  &invalid, err);
+    return reject(app, inv, event_value, "invalid", event->id, NULL, &invalid,
+                  err);
   }
   if (!gb_game_from_json(event->data, now, &game, &invalid)) {
     /* "data" already names the event's data when it is not an object. */
     if (strcmp(invalid.field, "data") != 0)
       prefix_field(&invalid, "data.");
-    return reject(app, inv, event_value, "invalid", event->id, NULL,
-                  &invalid, err);
+    return reject(app, inv, event_value, "invalid", event->id, NULL, &invalid,
+                  err);
   }
   if (!gb_store_put_game(app->store, &game, &result, err))
     return false;
@@ -97,13 +97,13 @@ static bool count_game(const struct gb_app *app, struct gb_invocation *inv,
    * and failed before a refresh took it in. */
   if (!gb_store_sync(app->store, game.id, err))
     return false;
-  gb_invocation_log(inv, "GameCompleted invocation=%s event=%s game=%s "
-                         "outcome=%s db_commands=%llu",
-                    inv->id, loggable(event->id, id_buf, sizeof(id_buf)),
-                    game.id,
-                    result == GB_PUT_STORED ? "counted" : "duplicate",
-                    (unsigned long long)(gb_store_thread_commands() -
-                                         commands_before));
+  gb_invocation_log(
+      inv,
+      "GameCompleted invocation=%s event=%s game=%s "
+      "outcome=%s db_commands=%llu",
+      inv->id, loggable(event->id, id_buf, sizeof(id_buf)), game.id,
+      result == GB_PUT_STORED ? "counted" : "duplicate",
+      (unsigned long long)(gb_store_thread_commands() - commands_before));
   return true;
 }
 
@@ -117,13 +117,13 @@ void fn_game_completed(const struct gb_app *app, const struct gb_request *req,
   cJSON *owned = NULL, *body;
   bool ok;
 
-  if (!gb_invocation_parse(&inv, req->body, req->body_len,
-                           req->invocation_id, &err)) {
+  if (!gb_invocation_parse(&inv, req->body, req->body_len, req->invocation_id,
+                           &err)) {
     gb_reply_error(reply, &err);
     goto done;
   }
-  value = gb_invocation_binding(&inv, FN_GAME_COMPLETED_BINDING, &owned,
-                                &err);
+  value =
+      gb_invocation_binding(&inv, FN_GAME_COMPLETED_BINDING, &owned, &err);
   if (!value) {
     gb_reply_error(reply, &err);
     goto done;
@@ -135,8 +135,9 @@ void fn_game_completed(const struct gb_app *app, const struct gb_request *req,
     ok = reject(app, &inv, value, "invalid", event.id, NULL, &invalid, &err);
 
   if (!ok) {
-    gb_invocation_log(&inv, "GameCompleted invocation=%s outcome=failed "
-                            "retryable=%s reason=%s",
+    gb_invocation_log(&inv,
+                      "GameCompleted invocation=%s outcome=failed "
+                      "retryable=%s reason=%s",
                       inv.id, gb_error_retryable(&err) ? "yes" : "no",
                       err.message);
     gb_reply_error(reply, &err);

@@ -58,8 +58,8 @@ static bool mock_game(long players, int64_t now, struct gb_game *g)
   if (pick % (uint32_t)(players + 1) == (uint32_t)players)
     snprintf(g->winner_email, sizeof(g->winner_email), "Bot");
   else
-    snprintf(g->winner_email, sizeof(g->winner_email),
-             "player%u@example.com", pick % (uint32_t)(players + 1));
+    snprintf(g->winner_email, sizeof(g->winner_email), "player%u@example.com",
+             pick % (uint32_t)(players + 1));
   g->rock_count = r[24] % 9;
   g->paper_count = r[25] % 9;
   g->scissors_count = r[26] % 9;
@@ -90,9 +90,9 @@ static bool generate(const struct gb_app *app, long count, long *stored,
   }
   /* Also after a failure: the games stored so far are counted now rather
    * than at the next refresh. */
-  if (put > 0 && !gb_store_refresh_leaderboards(
-                     app->store, gb_time_now_ms(), NULL,
-                     ok ? err : &(struct gb_error){0}))
+  if (put > 0 &&
+      !gb_store_refresh_leaderboards(app->store, gb_time_now_ms(), NULL,
+                                     ok ? err : &(struct gb_error){0}))
     ok = false;
   return ok;
 }
@@ -107,8 +107,8 @@ void fn_generate(const struct gb_app *app, const struct gb_request *req,
   long count = 0, stored = 0;
   bool ok;
 
-  if (!gb_invocation_parse(&inv, req->body, req->body_len,
-                           req->invocation_id, &err) ||
+  if (!gb_invocation_parse(&inv, req->body, req->body_len, req->invocation_id,
+                           &err) ||
       !gb_http_request_read(&inv, &request, &owned, &err)) {
     gb_reply_error(reply, &err);
     goto done;
@@ -129,8 +129,9 @@ void fn_generate(const struct gb_app *app, const struct gb_request *req,
     outputs = gb_http_response(gb_error_http_status(&err),
                                gb_error_body(&err), NULL);
   }
-  gb_invocation_log(&inv, "Generate invocation=%s requested=%ld stored=%ld "
-                          "status=%d",
+  gb_invocation_log(&inv,
+                    "Generate invocation=%s requested=%ld stored=%ld "
+                    "status=%d",
                     inv.id, count, stored,
                     ok ? 200 : gb_error_http_status(&err));
   gb_http_finish(reply, &inv, outputs);

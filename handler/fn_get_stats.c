@@ -73,8 +73,8 @@ void fn_get_stats(const struct gb_app *app, const struct gb_request *req,
   const char *source = "";
   bool ok;
 
-  if (!gb_invocation_parse(&inv, req->body, req->body_len,
-                           req->invocation_id, &err) ||
+  if (!gb_invocation_parse(&inv, req->body, req->body_len, req->invocation_id,
+                           &err) ||
       !gb_http_request_read(&inv, &request, &owned, &err)) {
     gb_reply_error(reply, &err);
     goto done;
@@ -105,8 +105,9 @@ void fn_get_stats(const struct gb_app *app, const struct gb_request *req,
       outputs = gb_http_response(304, NULL, headers);
     else
       outputs = body_response(app, period, &board, headers);
-    gb_invocation_log(&inv, "GetStats invocation=%s period=%s status=%d "
-                            "source=%s",
+    gb_invocation_log(&inv,
+                      "GetStats invocation=%s period=%s status=%d "
+                      "source=%s",
                       inv.id, gb_period_name(period), unchanged ? 304 : 200,
                       source);
   }

@@ -60,8 +60,7 @@ static bool drop_repeats(struct games *games, struct gb_error *err)
       continue;
     if (!gb_game_same(sorted[i - 1], sorted[i]))
       ok = gb_error_set(err, GB_ERR_INVALID, 0, "Id",
-                        "two different games share the Id %s",
-                        sorted[i]->id);
+                        "two different games share the Id %s", sorted[i]->id);
     else
       sorted[i]->id[0] = '\0'; /* a repeat: drop it */
   }
@@ -105,7 +104,8 @@ static bool read_games(const char *body, size_t len, struct games *games,
   if (ok && cJSON_IsObject(root)) {
     ok = gb_game_from_json(root, now, &games->list[0], err);
   } else if (ok) {
-    cJSON_ArrayForEach(item, root) {
+    cJSON_ArrayForEach(item, root)
+    {
       if (!gb_game_from_json(item, now, &games->list[i], err)) {
         index_field(err, i);
         ok = false;
@@ -143,9 +143,8 @@ static bool publish(const struct gb_app *app, const struct games *games,
   if (!ok)
     gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
   for (i = 0; ok && i < games->count; i++) {
-    cJSON *event = gb_game_event_build(&games->list[i],
-                                       gb_publisher_schema(pub),
-                                       gb_publisher_source(pub));
+    cJSON *event = gb_game_event_build(
+        &games->list[i], gb_publisher_schema(pub), gb_publisher_source(pub));
     const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(event, "id"));
 
     texts[i] = event && id ? gb_json_print(event) : NULL;
@@ -202,9 +201,10 @@ static bool clashes_with_stored(const struct gb_app *app,
     return false;
   if (!gb_store_find_clash(app->store, games->list, games->count, &clash,
                            &read_err)) {
-    gb_invocation_log(inv, "SendResult invocation=%s: the stored games "
-                           "could not be read (%s); publishing without the "
-                           "Id check",
+    gb_invocation_log(inv,
+                      "SendResult invocation=%s: the stored games "
+                      "could not be read (%s); publishing without the "
+                      "Id check",
                       inv->id, read_err.message);
     return false;
   }
@@ -241,8 +241,8 @@ void fn_send_result(const struct gb_app *app, const struct gb_request *req,
   int status;
   bool ok;
 
-  if (!gb_invocation_parse(&inv, req->body, req->body_len,
-                           req->invocation_id, &err)) {
+  if (!gb_invocation_parse(&inv, req->body, req->body_len, req->invocation_id,
+                           &err)) {
     gb_reply_error(reply, &err);
     goto done;
   }
@@ -274,8 +274,9 @@ void fn_send_result(const struct gb_app *app, const struct gb_request *req,
     cJSON_AddNumberToObject(answer, "accepted", (double)games.count);
     cJSON_AddItemToObject(answer, "eventIds", outcome.published);
     outcome.published = NULL;
-    gb_invocation_log(&inv, "SendResult invocation=%s games=%zu requests=%d "
-                            "attempts=%d outcome=published",
+    gb_invocation_log(&inv,
+                      "SendResult invocation=%s games=%zu requests=%d "
+                      "attempts=%d outcome=published",
                       inv.id, games.count, outcome.requests,
                       outcome.attempts);
   } else {
@@ -283,8 +284,9 @@ void fn_send_result(const struct gb_app *app, const struct gb_request *req,
     answer = error_body(&err, outcome.requests ? outcome.published : NULL);
     if (outcome.requests)
       outcome.published = NULL;
-    gb_invocation_log(&inv, "SendResult invocation=%s status=%d field=%s "
-                            "attempts=%d outcome=%s reason=%s",
+    gb_invocation_log(&inv,
+                      "SendResult invocation=%s status=%d field=%s "
+                      "attempts=%d outcome=%s reason=%s",
                       inv.id, status, err.field[0] ? err.field : "-",
                       outcome.attempts,
                       outcome.requests ? "failed" : "refused", err.message);

@@ -11,9 +11,9 @@ extern const size_t gb_stats_page_size;
 
 /* Inline script and style only, fetches to its own origin only, nothing
  * else loaded: the page is one file. */
-#define STATS_PAGE_CSP                                                      \
-  "default-src 'none'; script-src 'unsafe-inline'; "                        \
-  "style-src 'unsafe-inline'; connect-src 'self'; base-uri 'none'; "        \
+#define STATS_PAGE_CSP                                                       \
+  "default-src 'none'; script-src 'unsafe-inline'; "                         \
+  "style-src 'unsafe-inline'; connect-src 'self'; base-uri 'none'; "         \
   "form-action 'none'; frame-ancestors 'none'"
 
 /* FNV-1a of the page: its ETag changes with its bytes only. */
@@ -37,8 +37,8 @@ void fn_stats_page(const struct gb_app *app, const struct gb_request *req,
   bool unchanged;
 
   (void)app;
-  if (!gb_invocation_parse(&inv, req->body, req->body_len,
-                           req->invocation_id, &err) ||
+  if (!gb_invocation_parse(&inv, req->body, req->body_len, req->invocation_id,
+                           &err) ||
       !gb_http_request_read(&inv, &request, &owned, &err)) {
     gb_reply_error(reply, &err);
     goto done;
@@ -47,14 +47,19 @@ void fn_stats_page(const struct gb_app *app, const struct gb_request *req,
   unchanged = gb_http_etag_matches(
       gb_http_request_header(&request, "If-None-Match"), etag);
   {
-    const char *headers[] = {"ETag", etag,
-                             "Cache-Control", "public, max-age=60",
-                             "Content-Security-Policy", STATS_PAGE_CSP,
-                             "X-Content-Type-Options", "nosniff", NULL};
+    const char *headers[] = {"ETag",
+                             etag,
+                             "Cache-Control",
+                             "public, max-age=60",
+                             "Content-Security-Policy",
+                             STATS_PAGE_CSP,
+                             "X-Content-Type-Options",
+                             "nosniff",
+                             NULL};
 
-    outputs = gb_http_text_response(unchanged ? 304 : 200,
-                                    "text/html; charset=utf-8",
-                                    unchanged ? NULL : gb_stats_page, headers);
+    outputs = gb_http_text_response(
+        unchanged ? 304 : 200, "text/html; charset=utf-8",
+        unchanged ? NULL : gb_stats_page, headers);
   }
   gb_invocation_log(&inv, "StatsPage invocation=%s status=%d", inv.id,
                     unchanged ? 304 : 200);

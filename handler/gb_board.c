@@ -100,8 +100,14 @@ bool gb_board_takes(const struct gb_board *board, const char *id)
   return false;
 }
 
-static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
-static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
+static int64_t min64(int64_t a, int64_t b)
+{
+  return a < b ? a : b;
+}
+static int64_t max64(int64_t a, int64_t b)
+{
+  return a > b ? a : b;
+}
 
 size_t gb_board_edges(const struct gb_board *board, int64_t now_ms,
                       struct gb_time_range ranges[GB_BOARD_RANGES])
@@ -115,8 +121,8 @@ size_t gb_board_edges(const struct gb_board *board, int64_t now_ms,
     /* The Monthly start can move back (the AddMonths clamp), so either
      * way round. */
     if (before != after)
-      ranges[n++] = (struct gb_time_range){min64(before, after),
-                                           max64(before, after)};
+      ranges[n++] =
+          (struct gb_time_range){min64(before, after), max64(before, after)};
   }
   if (now_ms > board->end_ms)
     ranges[n++] = (struct gb_time_range){board->end_ms, now_ms};
@@ -219,9 +225,8 @@ bool gb_board_step_begin(struct gb_board_step *step,
                          const struct gb_board *prev, int64_t now_ms,
                          const struct gb_board_game *pending,
                          size_t pending_count, bool pending_complete,
-                         bool takes_known,
-                         const struct gb_board_game *edges, size_t edge_count,
-                         bool *too_much)
+                         bool takes_known, const struct gb_board_game *edges,
+                         size_t edge_count, bool *too_much)
 {
   struct gb_board *next = &step->next;
   size_t new_games = 0;
@@ -290,8 +295,8 @@ bool gb_board_step_begin(struct gb_board_step *step,
     if (!g->marked && !gb_board_takes(prev, g->id))
       continue; /* pending: counted when taken in */
     for (int p = 0; p < GB_PERIOD_COUNT; p++) {
-      bool was = in_window(g->timestamp_ms, prev->periods[p].start_ms,
-                           prev->end_ms);
+      bool was =
+          in_window(g->timestamp_ms, prev->periods[p].start_ms, prev->end_ms);
       bool is = in_window(g->timestamp_ms, next->periods[p].start_ms, now_ms);
 
       if (was != is && !apply(step, g, p, is ? +1 : -1)) {
@@ -353,7 +358,8 @@ static bool settle_top(struct gb_board_period *bp, struct gb_ranked *cand,
 
   qsort(cand, count, sizeof(*cand), rank_compare);
   for (size_t i = 0; i < count; i++) {
-    if ((bound && rank_compare(&cand[i], bound) > 0) || kept == GB_BOARD_TOP) {
+    if ((bound && rank_compare(&cand[i], bound) > 0) ||
+        kept == GB_BOARD_TOP) {
       cut = true;
       break;
     }
@@ -419,7 +425,8 @@ bool gb_board_step_finish(struct gb_board_step *step, bool all_confirmed,
       cand[count] = from->top[i];
       for (size_t j = 0; j < step->change_count; j++) {
         const struct gb_board_change *c = &step->changes[j];
-        if ((c->mask & (1u << p)) && strcmp(c->winner, from->top[i].winner) == 0)
+        if ((c->mask & (1u << p)) &&
+            strcmp(c->winner, from->top[i].winner) == 0)
           cand[count].wins = new_value(c, p);
       }
       if (cand[count].wins > 0)

@@ -94,7 +94,8 @@ bool gb_board_copy(struct gb_board *dst, const struct gb_board *src);
 /* The games of pending that are neither marked nor on board's take list:
  * those a refresh from board would take in. */
 size_t gb_board_new_pending(const struct gb_board *board,
-                            const struct gb_board_game *pending, size_t count);
+                            const struct gb_board_game *pending,
+                            size_t count);
 
 /* The Timestamp ranges whose games can change status when the windows move
  * from board's to those ending at now_ms (now_ms >= board->end_ms). */
@@ -104,9 +105,9 @@ size_t gb_board_edges(const struct gb_board *board, int64_t now_ms,
 /* One winner whose wins change in a refresh. */
 struct gb_board_change {
   char winner[GB_EMAIL_MAX + 1];
-  unsigned mask;                    /* periods whose wins change */
+  unsigned mask; /* periods whose wins change */
   int64_t delta[GB_PERIOD_COUNT];
-  unsigned known;                   /* periods whose old value is known */
+  unsigned known; /* periods whose old value is known */
   int64_t old[GB_PERIOD_COUNT];
 };
 
@@ -116,9 +117,9 @@ struct gb_board_step {
   struct gb_board next; /* being built */
   size_t change_count, change_cap;
   struct gb_board_change *changes; /* owned */
-  bool *confirmed;        /* per entry of prev's plan; owned */
-  bool all_pending_taken; /* every pending game read was taken in */
-  unsigned refill;        /* periods whose ranking needs the tallies */
+  bool *confirmed;                 /* per entry of prev's plan; owned */
+  bool all_pending_taken;          /* every pending game read was taken in */
+  unsigned refill; /* periods whose ranking needs the tallies */
 };
 
 /* First half of a refresh from prev to now_ms: takes in up to
@@ -137,9 +138,8 @@ bool gb_board_step_begin(struct gb_board_step *step,
                          const struct gb_board *prev, int64_t now_ms,
                          const struct gb_board_game *pending,
                          size_t pending_count, bool pending_complete,
-                         bool takes_known,
-                         const struct gb_board_game *edges, size_t edge_count,
-                         bool *too_much);
+                         bool takes_known, const struct gb_board_game *edges,
+                         size_t edge_count, bool *too_much);
 /* True when change i still needs a stored tally value. */
 bool gb_board_step_missing(const struct gb_board_step *step, size_t i);
 /* A tally document as stored: wins per period (0 when absent), and

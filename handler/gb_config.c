@@ -120,8 +120,9 @@ static bool bool_setting(gb_config_lookup lookup, void *ctx, const char *name,
   return true;
 }
 
-static bool event_grid_settings(struct gb_config *cfg, gb_config_lookup lookup,
-                                void *ctx, struct gb_error *err)
+static bool event_grid_settings(struct gb_config *cfg,
+                                gb_config_lookup lookup, void *ctx,
+                                struct gb_error *err)
 {
   static const char *const auths[] = {"key", "sas", NULL};
   static const char *const schemas[] = {"eventgrid", "cloudevents", NULL};
@@ -166,8 +167,8 @@ static bool event_grid_settings(struct gb_config *cfg, gb_config_lookup lookup,
                          120000, &cfg->eg_deadline_ms, err);
 }
 
-bool gb_config_load(struct gb_config *cfg, gb_config_lookup lookup,
-                    void *ctx, struct gb_error *err)
+bool gb_config_load(struct gb_config *cfg, gb_config_lookup lookup, void *ctx,
+                    struct gb_error *err)
 {
   long port, ttl, refresh_ms, cache_ms, threads, body, timeout, db_clients;
   long keep_alive;
@@ -207,8 +208,8 @@ bool gb_config_load(struct gb_config *cfg, gb_config_lookup lookup,
                        err) ||
       !integer_setting(lookup, ctx, "LEADERBOARD_CACHE_MS", 1000, 0, 60000,
                        &cache_ms, err) ||
-      !integer_setting(lookup, ctx, "GRIDBOARD_THREADS", 32, 1, 512,
-                       &threads, err) ||
+      !integer_setting(lookup, ctx, "GRIDBOARD_THREADS", 32, 1, 512, &threads,
+                       err) ||
       !integer_setting(lookup, ctx, "GRIDBOARD_DB_CLIENTS", 32, 1, 512,
                        &db_clients, err) ||
       !integer_setting(lookup, ctx, "GRIDBOARD_KEEP_ALIVE_MS", 5000, 100,

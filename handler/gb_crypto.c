@@ -50,8 +50,8 @@ bool gb_base64_encode(const unsigned char *in, size_t len, char *out,
   return true;
 }
 
-bool gb_hmac_sha256(const unsigned char *key, size_t key_len,
-                    const char *msg, size_t msg_len, unsigned char mac[32])
+bool gb_hmac_sha256(const unsigned char *key, size_t key_len, const char *msg,
+                    size_t msg_len, unsigned char mac[32])
 {
   unsigned int mac_len = 0;
 

@@ -18,8 +18,8 @@ bool gb_base64_encode(const unsigned char *in, size_t len, char *out,
                       size_t cap);
 
 /* HMAC-SHA256 of msg under key into mac[32]. */
-bool gb_hmac_sha256(const unsigned char *key, size_t key_len,
-                    const char *msg, size_t msg_len, unsigned char mac[32]);
+bool gb_hmac_sha256(const unsigned char *key, size_t key_len, const char *msg,
+                    size_t msg_len, unsigned char mac[32]);
 
 /* The RFC 4122 version 5 UUID of name in namespace ns (16 bytes), as
  * lower-case text "xxxxxxxx-xxxx-5xxx-yxxx-xxxxxxxxxxxx" in out[37]. */

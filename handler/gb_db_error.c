@@ -30,8 +30,7 @@ enum gb_db_fault gb_db_classify(uint32_t domain, uint32_t code)
 
   switch (domain) {
   case MONGOC_ERROR_STREAM:
-  case MONGOC_ERROR_SERVER_SELECTION:
-    return GB_DB_FAULT_TRANSIENT;
+  case MONGOC_ERROR_SERVER_SELECTION: return GB_DB_FAULT_TRANSIENT;
   case MONGOC_ERROR_SERVER:
   case MONGOC_ERROR_WRITE_CONCERN:
   case MONGOC_ERROR_QUERY:
@@ -50,8 +49,7 @@ enum gb_db_fault gb_db_classify(uint32_t domain, uint32_t code)
      * too but carry MONGOC_ERROR_CLIENT_AUTHENTICATE. */
     return code == MONGOC_ERROR_CLIENT_AUTHENTICATE ? GB_DB_FAULT_PERMANENT
                                                     : GB_DB_FAULT_TRANSIENT;
-  default:
-    return GB_DB_FAULT_PERMANENT;
+  default: return GB_DB_FAULT_PERMANENT;
   }
 }
 

@@ -19,16 +19,17 @@ enum gb_error_kind {
   GB_ERR_CONFLICT,    /* clashes with what is stored: 409 */
   GB_ERR_UNAVAILABLE, /* a dependency failed in a way a retry can fix: 503 */
   GB_ERR_UPSTREAM,    /* a dependency refused the request for good: 502 */
-  GB_ERR_DATABASE,    /* the database failed for good, or answered nonsense: 500 */
-  GB_ERR_CONFIG,      /* a setting is missing or invalid (start-up only) */
-  GB_ERR_INTERNAL     /* a bug or an allocation failure: 500 */
+  GB_ERR_DATABASE, /* the database failed for good, or answered nonsense: 500
+                    */
+  GB_ERR_CONFIG,   /* a setting is missing or invalid (start-up only) */
+  GB_ERR_INTERNAL  /* a bug or an allocation failure: 500 */
 };
 
 struct gb_error {
   enum gb_error_kind kind;
-  int code;           /* the underlying code (a server error code), or 0 */
-  char field[64];     /* the input field or setting at fault, or "" */
-  char message[256];  /* for people; never holds a secret */
+  int code;          /* the underlying code (a server error code), or 0 */
+  char field[64];    /* the input field or setting at fault, or "" */
+  char message[256]; /* for people; never holds a secret */
 };
 
 /* Fills err (which may be NULL) and returns false, so callers can write

@@ -18,10 +18,10 @@ enum gb_event_schema { GB_SCHEMA_EVENT_GRID, GB_SCHEMA_CLOUD_EVENTS };
 
 struct gb_event {
   enum gb_event_schema schema;
-  const char *id;      /* into the tree */
-  const char *type;    /* eventType or type */
-  const cJSON *data;   /* the payload, unwrapped if it came as a string */
-  cJSON *owned_data;   /* set when data had to be parsed from a string */
+  const char *id;    /* into the tree */
+  const char *type;  /* eventType or type */
+  const cJSON *data; /* the payload, unwrapped if it came as a string */
+  cJSON *owned_data; /* set when data had to be parsed from a string */
 };
 
 /* Checks the envelope fields each schema requires (Event Grid: id,

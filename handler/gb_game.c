@@ -111,8 +111,8 @@ static bool timestamp_field(const cJSON *obj, int64_t now_ms, int64_t *out,
   return true;
 }
 
-bool gb_game_from_json(const cJSON *obj, int64_t now_ms,
-                       struct gb_game *game, struct gb_error *err)
+bool gb_game_from_json(const cJSON *obj, int64_t now_ms, struct gb_game *game,
+                       struct gb_error *err)
 {
   if (!cJSON_IsObject(obj))
     return gb_error_set(err, GB_ERR_INVALID, 0, "data",
@@ -146,8 +146,7 @@ bool gb_game_same(const struct gb_game *a, const struct gb_game *b)
 {
   return strcmp(a->id, b->id) == 0 &&
          strcmp(a->winner_email, b->winner_email) == 0 &&
-         a->rock_count == b->rock_count &&
-         a->paper_count == b->paper_count &&
+         a->rock_count == b->rock_count && a->paper_count == b->paper_count &&
          a->scissors_count == b->scissors_count &&
          a->timestamp_ms == b->timestamp_ms;
 }

@@ -13,8 +13,8 @@
 
 #include "gb_error.h"
 
-#define GB_GAME_ID_MAX 64      /* a session GUID is 36 */
-#define GB_EMAIL_MAX 254       /* RFC 5321 path limit */
+#define GB_GAME_ID_MAX 64 /* a session GUID is 36 */
+#define GB_EMAIL_MAX 254  /* RFC 5321 path limit */
 #define GB_MOVE_COUNT_MAX 100000
 #define GB_TIMESTAMP_TEXT_MAX 40
 /* Earliest Timestamp accepted: 2000-01-01T00:00:00Z. */
@@ -41,8 +41,8 @@ struct gb_game {
  * - RockCount, PaperCount, ScissorsCount: integers in 0..100000;
  * - Timestamp: ISO-8601 with a UTC offset, from 2000-01-01 to one day
  *   past now. */
-bool gb_game_from_json(const cJSON *obj, int64_t now_ms,
-                       struct gb_game *game, struct gb_error *err);
+bool gb_game_from_json(const cJSON *obj, int64_t now_ms, struct gb_game *game,
+                       struct gb_error *err);
 
 /* The game as its PascalCase wire object, Timestamp as received. NULL on
  * allocation failure. */

@@ -32,15 +32,15 @@ cJSON *gb_game_event_build(const struct gb_game *game,
     return NULL;
   }
   if (schema == GB_SCHEMA_CLOUD_EVENTS)
-    ok = cJSON_AddStringToObject(event, "specversion", "1.0") &&
-         cJSON_AddStringToObject(event, "id", id) &&
-         cJSON_AddStringToObject(event, "source", source) &&
-         cJSON_AddStringToObject(event, "type",
-                                 GB_EVENT_TYPE_GAME_COMPLETED) &&
-         cJSON_AddStringToObject(event, "subject", GB_GAME_EVENT_SUBJECT) &&
-         cJSON_AddStringToObject(event, "time", game->timestamp_text) &&
-         cJSON_AddStringToObject(event, "datacontenttype",
-                                 "application/json");
+    ok =
+        cJSON_AddStringToObject(event, "specversion", "1.0") &&
+        cJSON_AddStringToObject(event, "id", id) &&
+        cJSON_AddStringToObject(event, "source", source) &&
+        cJSON_AddStringToObject(event, "type",
+                                GB_EVENT_TYPE_GAME_COMPLETED) &&
+        cJSON_AddStringToObject(event, "subject", GB_GAME_EVENT_SUBJECT) &&
+        cJSON_AddStringToObject(event, "time", game->timestamp_text) &&
+        cJSON_AddStringToObject(event, "datacontenttype", "application/json");
   else
     ok = cJSON_AddStringToObject(event, "id", id) &&
          cJSON_AddStringToObject(event, "subject", GB_GAME_EVENT_SUBJECT) &&

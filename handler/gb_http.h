@@ -18,7 +18,7 @@
 struct gb_app {
   const struct gb_config *config;
   struct gb_store *store;
-  struct gb_publisher *publisher; /* NULL when publishing is not set up */
+  struct gb_publisher *publisher;     /* NULL when publishing is not set up */
   struct gb_body_cache *stats_bodies; /* GetStats' bodies; NULL: none kept */
 };
 

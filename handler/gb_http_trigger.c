@@ -36,7 +36,8 @@ const char *gb_http_request_header(const struct gb_http_request_in *in,
 
   if (!in->headers)
     return NULL;
-  cJSON_ArrayForEach(header, in->headers) {
+  cJSON_ArrayForEach(header, in->headers)
+  {
     if (!header->string || strcasecmp(header->string, name) != 0)
       continue;
     if (cJSON_IsString(header))
@@ -71,9 +72,9 @@ static cJSON *response(int status, const char *content_type, const char *text,
     cJSON_AddStringToObject(names, "Content-Type", content_type);
   for (; headers && headers[0]; headers += 2)
     cJSON_AddStringToObject(names, headers[0], headers[1]);
-  body = literal && text ? cJSON_AddRawToObject(res, "body", text)
-                         : cJSON_AddStringToObject(res, "body",
-                                                   text ? text : "");
+  body = literal && text
+             ? cJSON_AddRawToObject(res, "body", text)
+             : cJSON_AddStringToObject(res, "body", text ? text : "");
   if (!body || !names) {
     cJSON_Delete(outputs);
     return NULL;
@@ -132,8 +133,8 @@ bool gb_http_etag_matches(const char *if_none_match, const char *etag)
       return true;
     if (strncmp(p, "W/", 2) == 0)
       p += 2; /* weak comparison, as RFC 9110 asks for If-None-Match */
-    if (strncmp(p, etag, len) == 0 && (p[len] == '\0' || p[len] == ',' ||
-                                       p[len] == ' '))
+    if (strncmp(p, etag, len) == 0 &&
+        (p[len] == '\0' || p[len] == ',' || p[len] == ' '))
       return true;
     p += strcspn(p, ",");
   }
@@ -153,4 +154,3 @@ void gb_http_finish(struct gb_reply *reply, struct gb_invocation *inv,
   }
   gb_reply_json(reply, 200, answer);
 }
-

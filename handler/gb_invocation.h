@@ -17,10 +17,10 @@
 #define GB_INVOCATION_ID_MAX 64
 
 struct gb_invocation {
-  cJSON *root;             /* the parsed body, owned */
-  const cJSON *data;       /* root.Data, an object */
-  const cJSON *metadata;   /* root.Metadata, an object, or NULL */
-  cJSON *logs;             /* the Logs array being built, owned */
+  cJSON *root;                       /* the parsed body, owned */
+  const cJSON *data;                 /* root.Data, an object */
+  const cJSON *metadata;             /* root.Metadata, an object, or NULL */
+  cJSON *logs;                       /* the Logs array being built, owned */
   char id[GB_INVOCATION_ID_MAX + 1]; /* X-Azure-Functions-InvocationId */
 };
 

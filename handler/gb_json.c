@@ -73,8 +73,7 @@ cJSON *gb_json_parse(const char *text, size_t len, const char *what,
                  end ? (size_t)(end - text) : (size_t)0);
     return NULL;
   }
-  while (end && (size_t)(end - text) < len &&
-         strchr(" \t\r\n", *end) && *end)
+  while (end && (size_t)(end - text) < len && strchr(" \t\r\n", *end) && *end)
     end++;
   if (end && (size_t)(end - text) < len) {
     gb_error_set(err, GB_ERR_INVALID, 0, what,

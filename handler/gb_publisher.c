@@ -252,8 +252,8 @@ static long send_once(struct gb_publisher *p, struct thread_state *state,
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, transport_error);
 
   rc = curl_easy_perform(curl);
-  *untrusted = rc == CURLE_PEER_FAILED_VERIFICATION ||
-               rc == CURLE_SSL_CACERT_BADFILE;
+  *untrusted =
+      rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE;
   if (rc == CURLE_OK)
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
   else if (!transport_error[0])
@@ -301,8 +301,8 @@ bool gb_publisher_send(struct gb_publisher *p, const char *body, size_t len,
   }
   for (;;) {
     int64_t now = gb_time_now_ms(), left = deadline - now;
-    long timeout = left < p->cfg->eg_timeout_ms ? (long)left
-                                                : p->cfg->eg_timeout_ms;
+    long timeout =
+        left < p->cfg->eg_timeout_ms ? (long)left : p->cfg->eg_timeout_ms;
     long status, wait;
     bool untrusted = false;
 
@@ -340,8 +340,9 @@ bool gb_publisher_send(struct gb_publisher *p, const char *body, size_t len,
                    why);
       break;
     }
-    wait = gb_retry_backoff_ms(report->attempts - 1, BACKOFF_BASE_MS,
-                               BACKOFF_CAP_MS, (uint32_t)rand_r(&state->seed));
+    wait =
+        gb_retry_backoff_ms(report->attempts - 1, BACKOFF_BASE_MS,
+                            BACKOFF_CAP_MS, (uint32_t)rand_r(&state->seed));
     if (reply->retry_after_ms > wait)
       wait = reply->retry_after_ms;
     if (gb_time_now_ms() + wait >= deadline) {

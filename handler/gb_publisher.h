@@ -23,8 +23,8 @@
 struct gb_publisher;
 
 struct gb_publish_report {
-  int attempts;        /* HTTP requests made, retries included */
-  long status;         /* the last HTTP status, 0 for a transport error */
+  int attempts; /* HTTP requests made, retries included */
+  long status;  /* the last HTTP status, 0 for a transport error */
 };
 
 /* Process-wide libcurl set-up and tear-down; call once from main before

@@ -77,8 +77,7 @@ bool gb_sas_token(const char *resource, const char *key_b64,
   n = snprintf(unsigned_token, sizeof(unsigned_token), "r=%s&e=%s",
                enc_resource, enc_expiry);
   if (n < 0 || (size_t)n >= sizeof(unsigned_token) ||
-      !gb_hmac_sha256(key, (size_t)key_len, unsigned_token, (size_t)n,
-                      mac) ||
+      !gb_hmac_sha256(key, (size_t)key_len, unsigned_token, (size_t)n, mac) ||
       !gb_base64_encode(mac, sizeof(mac), signature, sizeof(signature)) ||
       !gb_url_encode(signature, enc_signature, sizeof(enc_signature))) {
     OPENSSL_cleanse(key, sizeof(key));

@@ -79,8 +79,9 @@ static void fn_ready(const struct gb_app *app, const struct gb_request *req,
 /* ================ Request and response ================ */
 
 /* The status line and headers of every reply; Content-Length last. */
-#define REPLY_HEAD "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n" \
-                   "Cache-Control: no-store\r\nContent-Length: %zu\r\n\r\n"
+#define REPLY_HEAD                                                           \
+  "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"                     \
+  "Cache-Control: no-store\r\nContent-Length: %zu\r\n\r\n"
 
 static void send_reply(struct mg_connection *conn, const struct gb_reply *r,
                        bool close_connection)
@@ -127,7 +128,8 @@ static bool is_json_media_type(const char *content_type)
 {
   size_t n = strlen("application/json");
 
-  return content_type && strncasecmp(content_type, "application/json", n) == 0 &&
+  return content_type &&
+         strncasecmp(content_type, "application/json", n) == 0 &&
          (content_type[n] == '\0' || content_type[n] == ';' ||
           content_type[n] == ' ');
 }
@@ -215,7 +217,8 @@ static const struct route *find_route(const char *method, const char *path,
     gb_error_set(err, GB_ERR_METHOD, 0, "method", "%s is not allowed here",
                  method);
   else
-    gb_error_set(err, GB_ERR_NOT_FOUND, 0, "path", "no function at this path");
+    gb_error_set(err, GB_ERR_NOT_FOUND, 0, "path",
+                 "no function at this path");
   return NULL;
 }
 
@@ -230,10 +233,10 @@ static void log_failure(const char *function, const char *invocation_id,
   const cJSON *code = cJSON_GetObjectItemCaseSensitive(error, "code");
   const cJSON *field = cJSON_GetObjectItemCaseSensitive(error, "field");
   const cJSON *message = cJSON_GetObjectItemCaseSensitive(error, "message");
-  const cJSON *retryable = cJSON_GetObjectItemCaseSensitive(error,
-                                                            "retryable");
-  const char *reason = cJSON_IsString(message) ? message->valuestring
-                                               : "no reason given";
+  const cJSON *retryable =
+      cJSON_GetObjectItemCaseSensitive(error, "retryable");
+  const char *reason =
+      cJSON_IsString(message) ? message->valuestring : "no reason given";
   char name[80], where[80], why[300];
 
   gb_text_sanitize(name, sizeof(name), function, strlen(function));
@@ -286,9 +289,9 @@ static int on_request(struct mg_connection *conn, void *cbdata)
 
 send:
   if (reply.status < 200 || reply.status > 299)
-    log_failure(route ? route->path + 1
-                      : ri->local_uri + (ri->local_uri[0] == '/'),
-                mg_get_header(conn, "X-Azure-Functions-InvocationId"), &reply);
+    log_failure(
+        route ? route->path + 1 : ri->local_uri + (ri->local_uri[0] == '/'),
+        mg_get_header(conn, "X-Azure-Functions-InvocationId"), &reply);
   /* Every worker holds a connection: this one's worker goes to the next
    * waiting connection instead of waiting for this one's next request. */
   if (atomic_load(&server->held) >= cfg->threads)
@@ -347,14 +350,22 @@ struct gb_server *gb_server_start(const struct gb_app *app,
   unsigned error_code = 0;
   char ports[32], threads[16], timeout[24], keep_alive[24];
   char error_text[256] = "";
-  const char *options[] = {"listening_ports", ports,
-                           "num_threads", threads,
-                           "request_timeout_ms", timeout,
-                           "enable_keep_alive", "yes",
-                           "keep_alive_timeout_ms", keep_alive,
-                           "tcp_nodelay", "1",
-                           "listen_backlog", "512",
-                           NULL, NULL};
+  const char *options[] = {"listening_ports",
+                           ports,
+                           "num_threads",
+                           threads,
+                           "request_timeout_ms",
+                           timeout,
+                           "enable_keep_alive",
+                           "yes",
+                           "keep_alive_timeout_ms",
+                           keep_alive,
+                           "tcp_nodelay",
+                           "1",
+                           "listen_backlog",
+                           "512",
+                           NULL,
+                           NULL};
 
   if (!server) {
     gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");

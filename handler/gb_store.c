@@ -27,8 +27,6 @@
 #define RAW_EVENT_MAX 16384
 #define TEXT_MAX 512
 
-
-
 /* ================ Connection ================ */
 
 /* Database commands sent by the calling thread, for the per-invocation
@@ -166,8 +164,8 @@ static bool fail_from_driver(struct gb_error *err, const char *what,
                              const bson_error_t *error)
 {
   enum gb_db_fault fault = gb_db_classify(error->domain, error->code);
-  enum gb_error_kind kind = fault == GB_DB_FAULT_PERMANENT ? GB_ERR_DATABASE
-                                                           : GB_ERR_UNAVAILABLE;
+  enum gb_error_kind kind =
+      fault == GB_DB_FAULT_PERMANENT ? GB_ERR_DATABASE : GB_ERR_UNAVAILABLE;
 
   if (error->domain == GB_STORE_ERROR_DOMAIN)
     kind = error->code == GB_STORE_OUT_OF_MEMORY ? GB_ERR_INTERNAL
@@ -182,8 +180,8 @@ static bool create_index(mongoc_database_t *db, const char *collection,
 {
   bson_t *cmd = BCON_NEW("createIndexes", BCON_UTF8(collection), "indexes",
                          "[", BCON_DOCUMENT(index), "]");
-  bool ok = mongoc_database_write_command_with_opts(db, cmd, NULL, NULL,
-                                                    error);
+  bool ok =
+      mongoc_database_write_command_with_opts(db, cmd, NULL, NULL, error);
 
   bson_destroy(cmd);
   return ok;
@@ -358,8 +356,8 @@ static bool put_game_op(mongoc_database_t *db, void *vctx,
                      "game %s vanished during the duplicate check", g->id);
       ok = false;
     } else if (ok) {
-      ctx->result = gb_game_same(&stored, g) ? GB_PUT_DUPLICATE
-                                             : GB_PUT_CONFLICT;
+      ctx->result =
+          gb_game_same(&stored, g) ? GB_PUT_DUPLICATE : GB_PUT_CONFLICT;
     }
   }
   bson_destroy(doc);
@@ -395,8 +393,7 @@ static bool find_clash_op(mongoc_database_t *db, void *vctx,
   bool ok = true;
 
   ctx->clash = ctx->count;
-  for (size_t from = 0; ok && from < ctx->count;
-       from += CLASH_IDS_PER_FIND) {
+  for (size_t from = 0; ok && from < ctx->count; from += CLASH_IDS_PER_FIND) {
     size_t to = from + CLASH_IDS_PER_FIND < ctx->count
                     ? from + CLASH_IDS_PER_FIND
                     : ctx->count;
@@ -644,8 +641,8 @@ static bool rejection_op(mongoc_database_t *db, void *vctx,
 
   /* Two deliveries racing to create the record: the loser's upsert hits
    * 11000 and is re-issued once as a plain update of the winner's record. */
-  if (!ok && gb_db_classify(error->domain, error->code) ==
-                 GB_DB_FAULT_DUPLICATE_KEY)
+  if (!ok &&
+      gb_db_classify(error->domain, error->code) == GB_DB_FAULT_DUPLICATE_KEY)
     ok = mongoc_collection_update_one(rejected, ctx->filter, ctx->update,
                                       NULL, NULL, error);
   bson_destroy(upsert);
@@ -673,8 +670,8 @@ static void append_text(bson_t *doc, const char *key, const char *value,
 }
 
 bool gb_store_record_rejection(struct gb_store *store,
-                               const struct gb_rejection *rej,
-                               int64_t now_ms, struct gb_error *err)
+                               const struct gb_rejection *rej, int64_t now_ms,
+                               struct gb_error *err)
 {
   struct rejection_ctx ctx;
   bson_t set, on_insert, inc;
@@ -684,8 +681,7 @@ bool gb_store_record_rejection(struct gb_store *store,
   /* Keyed by kind and event id so a redelivery updates one record; an event
    * without a usable id gets a fresh ObjectId each time. */
   ctx.filter = bson_new();
-  if (rej->event_id && *rej->event_id &&
-      strlen(rej->event_id) <= 128) {
+  if (rej->event_id && *rej->event_id && strlen(rej->event_id) <= 128) {
     gb_text_sanitize(event_id, sizeof(event_id), rej->event_id,
                      strlen(rej->event_id));
     snprintf(key, sizeof(key), "%s:%s", rej->kind, event_id);
@@ -714,7 +710,7 @@ bool gb_store_record_rejection(struct gb_store *store,
   bson_append_document_end(ctx.update, &inc);
 
   ok = gb_store_run(store, "recording the rejected event", rejection_op, &ctx,
-                 err);
+                    err);
   bson_destroy(ctx.update);
   bson_destroy(ctx.filter);
   return ok;

@@ -142,7 +142,7 @@ struct gb_rejection {
   const char *game_id;  /* may be NULL */
   const char *field;    /* may be NULL */
   const char *reason;
-  const char *raw;      /* the event as received, may be NULL */
+  const char *raw; /* the event as received, may be NULL */
 };
 
 /* Records an event that was kept out, once per kind and event id (a

@@ -30,6 +30,10 @@
 #define JOURNAL_EVERY 4
 #define JOURNAL_TAKES 16
 #define JOURNAL_TALLIES 32
+/* For this long after another instance was seen replacing this process's
+ * board, a refresh that would start from the board it wrote looks at the
+ * stored board's version first: the compare-and-set would likely fail. */
+#define OTHERS_SEEN_MS 60000
 
 static const char *const tally_field[GB_PERIOD_COUNT] = {"n0", "n1", "n2"};
 static const char *const period_key[GB_PERIOD_COUNT] = {"p0", "p1", "p2"};
@@ -79,8 +83,8 @@ static bool read_top(bson_iter_t *array, struct gb_board_period *bp)
     r = &bp->top[bp->top_count++];
     while (bson_iter_next(&item)) {
       const char *key = bson_iter_key(&item);
-      if (strcmp(key, "w") == 0 && read_text(&item, r->winner,
-                                             sizeof(r->winner)))
+      if (strcmp(key, "w") == 0 &&
+          read_text(&item, r->winner, sizeof(r->winner)))
         seen |= 1;
       else if (strcmp(key, "n") == 0 && gb_store_read_count(&item, &r->wins))
         seen |= 2;
@@ -102,7 +106,8 @@ static bool read_period(bson_iter_t *doc, struct gb_board_period *bp)
     if (strcmp(key, "start") == 0 && BSON_ITER_HOLDS_DATE_TIME(doc)) {
       bp->start_ms = bson_iter_date_time(doc);
       seen |= 1;
-    } else if (strcmp(key, "g") == 0 && gb_store_read_count(doc, &bp->games)) {
+    } else if (strcmp(key, "g") == 0 &&
+               gb_store_read_count(doc, &bp->games)) {
       seen |= 2;
     } else if (strcmp(key, "r") == 0 && gb_store_read_count(doc, &bp->rock)) {
       seen |= 4;
@@ -370,11 +375,12 @@ static void append_board_changes(bson_t *update, const struct gb_board *prev,
   if (next->end_ms != prev->end_ms)
     BSON_APPEND_DATE_TIME(&set, "end", next->end_ms);
   for (int p = 0; p < GB_PERIOD_COUNT; p++) {
-    const struct gb_board_period *a = &prev->periods[p], *b = &next->periods[p];
-#define CHANGED_FIELD(name, member, append)                                    \
-  if (a->member != b->member) {                                                \
-    snprintf(key, sizeof(key), "%s.%s", period_key[p], name);                  \
-    append(&set, key, b->member);                                              \
+    const struct gb_board_period *a = &prev->periods[p],
+                                 *b = &next->periods[p];
+#define CHANGED_FIELD(name, member, append)                                  \
+  if (a->member != b->member) {                                              \
+    snprintf(key, sizeof(key), "%s.%s", period_key[p], name);                \
+    append(&set, key, b->member);                                            \
   }
     CHANGED_FIELD("start", start_ms, BSON_APPEND_DATE_TIME)
     CHANGED_FIELD("g", games, BSON_APPEND_INT64)
@@ -403,11 +409,10 @@ static bool read_board(mongoc_database_t *db, bool with_journal,
       mongoc_database_get_collection(db, GB_STORE_BOARDS);
   bson_t *filter = BCON_NEW("_id", BCON_UTF8(BOARD_ID));
   /* A reader needs neither the Ids nor the tally values in flight. */
-  bson_t *opts = with_journal
-                     ? BCON_NEW("limit", BCON_INT64(1))
-                     : BCON_NEW("limit", BCON_INT64(1), "projection", "{",
-                                "take", BCON_INT32(0), "plan",
-                                BCON_INT32(0), "}");
+  bson_t *opts = with_journal ? BCON_NEW("limit", BCON_INT64(1))
+                              : BCON_NEW("limit", BCON_INT64(1), "projection",
+                                         "{", "take", BCON_INT32(0), "plan",
+                                         BCON_INT32(0), "}");
   mongoc_cursor_t *cursor =
       mongoc_collection_find_with_opts(boards, filter, opts, NULL);
   const bson_t *doc;
@@ -510,7 +515,8 @@ static bool game_from_bson(const bson_t *doc, struct gb_board_game *g)
     else if (strcmp(key, "WinnerEmail") == 0 &&
              read_text(&it, g->winner, sizeof(g->winner)))
       seen |= 2;
-    else if (strcmp(key, "Timestamp") == 0 && BSON_ITER_HOLDS_DATE_TIME(&it)) {
+    else if (strcmp(key, "Timestamp") == 0 &&
+             BSON_ITER_HOLDS_DATE_TIME(&it)) {
       g->timestamp_ms = bson_iter_date_time(&it);
       seen |= 4;
     } else if (strcmp(key, "RockCount") == 0 && BSON_ITER_HOLDS_INT32(&it)) {
@@ -537,11 +543,11 @@ static bool read_games(mongoc_collection_t *games, const bson_t *filter,
                        struct game_list *list, bool *more,
                        bson_error_t *error)
 {
-  bson_t *opts = BCON_NEW(
-      "limit", BCON_INT64((int64_t)list->max + 1), "projection", "{",
-      "WinnerEmail", BCON_INT32(1), "Timestamp", BCON_INT32(1), "RockCount",
-      BCON_INT32(1), "PaperCount", BCON_INT32(1), "ScissorsCount",
-      BCON_INT32(1), "k", BCON_INT32(1), "}");
+  bson_t *opts =
+      BCON_NEW("limit", BCON_INT64((int64_t)list->max + 1), "projection", "{",
+               "WinnerEmail", BCON_INT32(1), "Timestamp", BCON_INT32(1),
+               "RockCount", BCON_INT32(1), "PaperCount", BCON_INT32(1),
+               "ScissorsCount", BCON_INT32(1), "k", BCON_INT32(1), "}");
   mongoc_cursor_t *cursor =
       mongoc_collection_find_with_opts(games, filter, opts, NULL);
   const bson_t *doc;
@@ -668,17 +674,17 @@ static bool read_edges(mongoc_collection_t *games,
   *too_many = false;
   if (count == 0)
     return true;
-  bson_append_array_begin(&filter, "$or", -1, &or);
+  bson_append_array_begin(&filter, "$or", -1, & or);
   for (size_t i = 0; i < count; i++) {
     bson_uint32_to_string((uint32_t)i, &k, key, sizeof(key));
-    bson_append_document_begin(&or, k, -1, &item);
+    bson_append_document_begin(& or, k, -1, &item);
     bson_append_document_begin(&item, "Timestamp", -1, &range);
     BSON_APPEND_DATE_TIME(&range, "$gte", ranges[i].from_ms);
     BSON_APPEND_DATE_TIME(&range, "$lte", ranges[i].to_ms);
     bson_append_document_end(&item, &range);
-    bson_append_document_end(&or, &item);
+    bson_append_document_end(& or, &item);
   }
-  bson_append_array_end(&filter, &or);
+  bson_append_array_end(&filter, & or);
   ok = read_games(games, &filter, list, too_many, error);
   bson_destroy(&filter);
   return ok;
@@ -697,13 +703,10 @@ static bool in_ranges(int64_t t, const struct gb_time_range *ranges,
  * the usual case; *complete false when more match than one refresh takes
  * (the caller then reads them apart). With unlisted, the pending games on
  * its take list are left out: the caller knows them unmarked. */
-static bool read_pending_and_edges(mongoc_collection_t *games,
-                                   const struct gb_time_range *ranges,
-                                   size_t count,
-                                   const struct gb_board *unlisted,
-                                   struct game_list *pending,
-                                   struct game_list *edges, bool *complete,
-                                   bson_error_t *error)
+static bool read_pending_and_edges(
+    mongoc_collection_t *games, const struct gb_time_range *ranges,
+    size_t count, const struct gb_board *unlisted, struct game_list *pending,
+    struct game_list *edges, bool *complete, bson_error_t *error)
 {
   bson_t filter = BSON_INITIALIZER, or, item, sub;
   struct game_list all = {.max = 2 * GB_BOARD_TAKE_MAX};
@@ -711,25 +714,25 @@ static bool read_pending_and_edges(mongoc_collection_t *games,
   const char *k;
   bool more = false, ok;
 
-  bson_append_array_begin(&filter, "$or", -1, &or);
-  bson_append_document_begin(&or, "0", -1, &item);
+  bson_append_array_begin(&filter, "$or", -1, & or);
+  bson_append_document_begin(& or, "0", -1, &item);
   BSON_APPEND_INT64(&item, "k", 0);
   if (unlisted && unlisted->take_count > 0) {
     bson_append_document_begin(&item, "_id", -1, &sub);
     append_ids(&sub, "$nin", unlisted);
     bson_append_document_end(&item, &sub);
   }
-  bson_append_document_end(&or, &item);
+  bson_append_document_end(& or, &item);
   for (size_t i = 0; i < count; i++) {
     bson_uint32_to_string((uint32_t)i + 1, &k, key, sizeof(key));
-    bson_append_document_begin(&or, k, -1, &item);
+    bson_append_document_begin(& or, k, -1, &item);
     bson_append_document_begin(&item, "Timestamp", -1, &sub);
     BSON_APPEND_DATE_TIME(&sub, "$gte", ranges[i].from_ms);
     BSON_APPEND_DATE_TIME(&sub, "$lte", ranges[i].to_ms);
     bson_append_document_end(&item, &sub);
-    bson_append_document_end(&or, &item);
+    bson_append_document_end(& or, &item);
   }
-  bson_append_array_end(&filter, &or);
+  bson_append_array_end(&filter, & or);
   ok = read_games(games, &filter, &all, &more, error);
   *complete = ok && !more;
   for (size_t i = 0; ok && *complete && i < all.count; i++) {
@@ -867,9 +870,9 @@ static bool read_ranking(mongoc_collection_t *tallies,
   size_t want = GB_LEADERBOARD_TOP + step->next.plan_count;
   bson_t *filter = BCON_NEW("l", BCON_UTF8(step->next.lineage), field, "{",
                             "$gt", BCON_INT64(0), "}");
-  bson_t *opts = BCON_NEW("sort", "{", "l", BCON_INT32(1), field,
-                          BCON_INT32(-1), "w", BCON_INT32(1), "}", "limit",
-                          BCON_INT64((int64_t)want));
+  bson_t *opts =
+      BCON_NEW("sort", "{", "l", BCON_INT32(1), field, BCON_INT32(-1), "w",
+               BCON_INT32(1), "}", "limit", BCON_INT64((int64_t)want));
   struct gb_ranked *stored = malloc(want * sizeof(*stored));
   mongoc_cursor_t *cursor;
   const bson_t *doc;
@@ -915,8 +918,7 @@ static bool only_superseded(const bson_t *reply)
   while (bson_iter_next(&errors)) {
     any = true;
     if (!bson_iter_recurse(&errors, &item) ||
-        !bson_iter_find(&item, "code") ||
-        bson_iter_as_int64(&item) != 11000)
+        !bson_iter_find(&item, "code") || bson_iter_as_int64(&item) != 11000)
       return false;
   }
   return any && (!bson_iter_init_find(&it, reply, "writeConcernErrors") ||
@@ -1005,10 +1007,10 @@ static bool rebuild_period(mongoc_collection_t *games,
                            struct gb_board *board, int p, bson_error_t *error)
 {
   struct gb_board_period *bp = &board->periods[p];
-  bson_t *match = BCON_NEW(
-      "$match", "{", "k", "{", "$ne", BCON_INT64(0), "}", "Timestamp", "{",
-      "$gte", BCON_DATE_TIME(bp->start_ms), "$lte",
-      BCON_DATE_TIME(board->end_ms), "}", "}");
+  bson_t *match =
+      BCON_NEW("$match", "{", "k", "{", "$ne", BCON_INT64(0), "}",
+               "Timestamp", "{", "$gte", BCON_DATE_TIME(bp->start_ms), "$lte",
+               BCON_DATE_TIME(board->end_ms), "}", "}");
   /* One accumulator per $group: FerretDB v1.24.2 feeds every accumulator
    * of a $group from one iterator. */
   const char *sums[] = {NULL, "$RockCount", "$PaperCount", "$ScissorsCount"};
@@ -1021,13 +1023,13 @@ static bool rebuild_period(mongoc_collection_t *games,
   size_t count = 0, cap = 0;
 
   for (int i = 0; ok && i < 4; i++) {
-    pipeline =
-        sums[i] ? BCON_NEW("pipeline", "[", BCON_DOCUMENT(match), "{",
-                           "$group", "{", "_id", BCON_NULL, "t", "{", "$sum",
-                           BCON_UTF8(sums[i]), "}", "}", "}", "]")
-                : BCON_NEW("pipeline", "[", BCON_DOCUMENT(match), "{",
-                           "$group", "{", "_id", BCON_NULL, "t", "{", "$sum",
-                           BCON_INT32(1), "}", "}", "}", "]");
+    pipeline = sums[i]
+                   ? BCON_NEW("pipeline", "[", BCON_DOCUMENT(match), "{",
+                              "$group", "{", "_id", BCON_NULL, "t", "{",
+                              "$sum", BCON_UTF8(sums[i]), "}", "}", "}", "]")
+                   : BCON_NEW("pipeline", "[", BCON_DOCUMENT(match), "{",
+                              "$group", "{", "_id", BCON_NULL, "t", "{",
+                              "$sum", BCON_INT32(1), "}", "}", "}", "]");
     cursor = mongoc_collection_aggregate(games, MONGOC_QUERY_NONE, pipeline,
                                          NULL, NULL);
     *totals[i] = 0;
@@ -1044,8 +1046,8 @@ static bool rebuild_period(mongoc_collection_t *games,
   }
 
   pipeline = BCON_NEW("pipeline", "[", BCON_DOCUMENT(match), "{", "$group",
-                      "{", "_id", BCON_UTF8("$WinnerEmail"), "t", "{",
-                      "$sum", BCON_INT32(1), "}", "}", "}", "]");
+                      "{", "_id", BCON_UTF8("$WinnerEmail"), "t", "{", "$sum",
+                      BCON_INT32(1), "}", "}", "}", "]");
   cursor = ok ? mongoc_collection_aggregate(games, MONGOC_QUERY_NONE,
                                             pipeline, NULL, NULL)
               : NULL;
@@ -1085,8 +1087,8 @@ static bool rebuild_period(mongoc_collection_t *games,
     char tid[TALLY_ID_MAX];
     bson_t reply;
 
-    for (size_t i = from; ok && i < count && i < from + STATEMENTS_PER_COMMAND;
-         i++) {
+    for (size_t i = from;
+         ok && i < count && i < from + STATEMENTS_PER_COMMAND; i++) {
       bson_t *filter, *update, *upsert = BCON_NEW("upsert", BCON_BOOL(true));
       tally_id(tid, sizeof(tid), board->lineage, all[i].winner);
       filter = BCON_NEW("_id", BCON_UTF8(tid));
@@ -1150,7 +1152,8 @@ static bool rebuild(mongoc_database_t *db, int64_t now_ms,
   mongoc_cursor_destroy(cursor);
   if (ok && marked) {
     gb_log_info("no leaderboard board stored: rebuilding it from the "
-                "games as lineage %s", board->lineage);
+                "games as lineage %s",
+                board->lineage);
     for (int p = 0; ok && p < GB_PERIOD_COUNT; p++)
       ok = rebuild_period(games, tallies, board, p, error);
   }
@@ -1217,16 +1220,16 @@ void gb_store_set_cache_ms(struct gb_store *store, long ms)
 struct refresh_ctx {
   struct gb_store *store;
   int64_t now_ms;
-  bool won;                /* the board was written */
-  bool all_pending_taken;  /* every game pending when read was taken in */
-  bool skipped;            /* nothing pending: no board written */
+  bool won;               /* the board was written */
+  bool all_pending_taken; /* every game pending when read was taken in */
+  bool skipped;           /* nothing pending: no board written */
   bool skip_if_nothing_pending;
-  bool pace;               /* leave another instance's young board be */
-  size_t awaited_taken;    /* the first awaited games, taken in already */
-  bool declined;           /* it did: try again at again_ms */
-  bool probe;              /* look at the board's version and Ids first */
+  bool pace;            /* leave another instance's young board be */
+  size_t awaited_taken; /* the first awaited games, taken in already */
+  bool declined;        /* it did: try again at again_ms */
+  bool probe;           /* look at the board's version and Ids first */
   int64_t again_ms;
-  struct gb_board board;   /* the board now stored */
+  struct gb_board board; /* the board now stored */
 };
 
 static bool same_board(const struct gb_board *a, const char *lineage,
@@ -1237,14 +1240,15 @@ static bool same_board(const struct gb_board *a, const char *lineage,
 
 /* *same true when the stored board is still prev (a read of its version
  * alone). */
-static bool board_unchanged(mongoc_database_t *db, const struct gb_board *prev,
-                            bool *same, bson_error_t *error)
+static bool board_unchanged(mongoc_database_t *db,
+                            const struct gb_board *prev, bool *same,
+                            bson_error_t *error)
 {
   mongoc_collection_t *boards =
       mongoc_database_get_collection(db, GB_STORE_BOARDS);
-  bson_t *filter = BCON_NEW("_id", BCON_UTF8(BOARD_ID), "l",
-                            BCON_UTF8(prev->lineage), "s",
-                            BCON_INT64(prev->seq));
+  bson_t *filter =
+      BCON_NEW("_id", BCON_UTF8(BOARD_ID), "l", BCON_UTF8(prev->lineage), "s",
+               BCON_INT64(prev->seq));
   bson_t *opts = BCON_NEW("limit", BCON_INT64(1), "projection", "{", "_id",
                           BCON_INT32(1), "}");
   mongoc_cursor_t *cursor =
@@ -1403,12 +1407,15 @@ static bool probe_turn(mongoc_database_t *db, struct refresh_ctx *ctx,
   ok = read_probe(db, &probe, &found, error);
   if (!ok || !found)
     goto done;
-  if (store->written && same_board(&probe, store->written->lineage,
-                                   store->written->seq)) {
+  if (store->written &&
+      same_board(&probe, store->written->lineage, store->written->seq)) {
     *own = true;
     goto done;
   }
-  if (ctx->now_ms - probe.end_ms >= store->refresh_interval_ms ||
+  if (store->written)
+    store->others_seen_until_ms = ctx->now_ms + OTHERS_SEEN_MS;
+  if (!ctx->pace ||
+      ctx->now_ms - probe.end_ms >= store->refresh_interval_ms ||
       store->awaited_overflow || store->awaited_count == 0)
     goto done;
   for (size_t a = 0; a < store->awaited_count; a++)
@@ -1448,9 +1455,9 @@ static bool starting_board(mongoc_database_t *db, struct gb_store *store,
     return false;
   /* The stored board is the one this process wrote: nobody else is
    * writing, so the next refresh may start from memory again. */
-  store->written_trusted = *found && store->written &&
-                           same_board(prev, store->written->lineage,
-                                      store->written->seq);
+  store->written_trusted =
+      *found && store->written &&
+      same_board(prev, store->written->lineage, store->written->seq);
   return true;
 }
 
@@ -1458,8 +1465,8 @@ static bool starting_board(mongoc_database_t *db, struct gb_store *store,
  * sets the tally values of its plan. */
 static bool write_journal(mongoc_collection_t *games,
                           mongoc_collection_t *tallies,
-                          const struct gb_board *board, struct gb_store *store,
-                          bson_error_t *error)
+                          const struct gb_board *board,
+                          struct gb_store *store, bson_error_t *error)
 {
   if (!mark_games(games, board, error) ||
       !write_tallies(tallies, board, error))
@@ -1520,8 +1527,7 @@ static size_t awaited_taken(const struct gb_store *store,
   return store->awaited_count;
 }
 
-static bool refresh_op(mongoc_database_t *db, void *vctx,
-                       bson_error_t *error)
+static bool refresh_op(mongoc_database_t *db, void *vctx, bson_error_t *error)
 {
   struct refresh_ctx *ctx = vctx;
   struct gb_store *store = ctx->store;
@@ -1536,7 +1542,7 @@ static bool refresh_op(mongoc_database_t *db, void *vctx,
   bool ok, found = false, complete = false, too_much = false, began = false;
   bool takes_known = false, have_edges = false;
   bool all_confirmed, journal_unwritten, own_start, from_memory = false;
-  bool young, own_prev;
+  bool young, own_prev, trusted;
   size_t fresh;
   int64_t now;
 
@@ -1545,7 +1551,9 @@ static bool refresh_op(mongoc_database_t *db, void *vctx,
   ctx->won = false;
   ctx->skipped = false;
   ctx->declined = false;
-  if (ctx->probe && !(store->written_trusted && store->written)) {
+  trusted = store->written_trusted && store->written;
+  if ((ctx->probe && !trusted) ||
+      (trusted && ctx->now_ms < store->others_seen_until_ms)) {
     bool settled, own;
 
     ok = probe_turn(db, ctx, &settled, &own, error);
@@ -1561,16 +1569,18 @@ static bool refresh_op(mongoc_database_t *db, void *vctx,
   if (!ok)
     goto done;
   now = ctx->now_ms > prev.end_ms ? ctx->now_ms : prev.end_ms;
-  all_confirmed = found && same_board(&prev, store->applied_lineage,
-                                      store->applied_seq);
+  all_confirmed =
+      found && same_board(&prev, store->applied_lineage, store->applied_seq);
   own_prev = found && store->written &&
              same_board(&prev, store->written->lineage, store->written->seq);
+  if (found && !own_prev && store->written)
+    store->others_seen_until_ms = ctx->now_ms + OTHERS_SEEN_MS;
   /* This process wrote prev and put off its journal: nothing of it is
    * written, and nothing needs reading to know that. */
   journal_unwritten = own_prev && !all_confirmed;
-  ok = read_pending_and_edges(games, ranges, gb_board_edges(&prev, now, ranges),
-                              journal_unwritten ? &prev : NULL, &pending,
-                              &edges, &complete, error);
+  ok = read_pending_and_edges(
+      games, ranges, gb_board_edges(&prev, now, ranges),
+      journal_unwritten ? &prev : NULL, &pending, &edges, &complete, error);
   have_edges = ok && complete;
   /* Left out of the read, prev's games all stay listed. */
   takes_known = complete && !journal_unwritten;
@@ -1600,10 +1610,9 @@ static bool refresh_op(mongoc_database_t *db, void *vctx,
   if (ctx->pace && complete && found)
     ctx->awaited_taken = awaited_taken(store, &prev, &pending, fresh);
   young = now - prev.end_ms < store->refresh_interval_ms;
-  if (found &&
-      ((fresh == 0 && (ctx->skip_if_nothing_pending || young)) ||
-       (ctx->pace && young && !store->awaited_overflow &&
-        ctx->awaited_taken == store->awaited_count))) {
+  if (found && ((fresh == 0 && (ctx->skip_if_nothing_pending || young)) ||
+                (ctx->pace && young && !store->awaited_overflow &&
+                 ctx->awaited_taken == store->awaited_count))) {
     /* A board from memory is checked first: it may have been replaced,
      * or deleted (then rebuilt by the attempt after this one). */
     if (from_memory) {
@@ -1649,9 +1658,9 @@ static bool refresh_op(mongoc_database_t *db, void *vctx,
       if (began)
         gb_board_step_cleanup(&step);
       began = true;
-      if (gb_board_step_begin(&step, &prev, now, pending.items,
-                              pending.count, complete, takes_known,
-                              edges.items, edges.count, &too_much))
+      if (gb_board_step_begin(&step, &prev, now, pending.items, pending.count,
+                              complete, takes_known, edges.items, edges.count,
+                              &too_much))
         break;
       if (!too_much) {
         ok = gb_store_out_of_memory(error);
@@ -1670,8 +1679,8 @@ static bool refresh_op(mongoc_database_t *db, void *vctx,
 
   gb_tally_memo_follow(&store->memo, &prev);
   gb_tally_memo_recall(&store->memo, &step);
-  ok = read_tallies(tallies, &step, all_confirmed || journal_unwritten,
-                    error);
+  ok =
+      read_tallies(tallies, &step, all_confirmed || journal_unwritten, error);
   if (ok && !gb_board_step_finish(&step, all_confirmed,
                                   gb_store_next_started_us(store)))
     ok = gb_store_out_of_memory(error);
@@ -1682,6 +1691,8 @@ static bool refresh_op(mongoc_database_t *db, void *vctx,
     ok = write_board(db, &prev, found, &step.next, &ctx->won, error);
   if (!ok || !ctx->won) {
     store->written_trusted = false;
+    if (ok)
+      store->others_seen_until_ms = ctx->now_ms + OTHERS_SEEN_MS;
     goto done;
   }
   gb_tally_memo_follow(&store->memo, &step.next);

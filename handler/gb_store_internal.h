@@ -42,20 +42,21 @@ struct gb_store {
    * Across processes the board's sequence number decides
    * (docs/internals/leaderboards.md). */
   pthread_mutex_t board_lock;
-  uint64_t tickets;          /* under board_lock: last ticket handed out */
-  uint64_t covered_ticket;   /* tickets up to it are taken in */
-  int64_t last_refresh_ms;   /* when this process last wrote a board */
-  int64_t paced_until_ms;    /* another instance's board is left until */
-  int64_t probe_until_ms;    /* paced turns look at the board's Ids first */
-  bool sync_backlog;         /* more pending than one refresh took */
+  uint64_t tickets;        /* under board_lock: last ticket handed out */
+  uint64_t covered_ticket; /* tickets up to it are taken in */
+  int64_t last_refresh_ms; /* when this process last wrote a board */
+  int64_t paced_until_ms;  /* another instance's board is left until */
+  int64_t probe_until_ms;  /* paced turns look at the board's Ids first */
+  int64_t others_seen_until_ms; /* another instance wrote lately */
+  bool sync_backlog;            /* more pending than one refresh took */
   /* Under board_lock: the games the waiting callers wait for, in ticket
    * order (docs/internals/leaderboards.md, "Pacing"); overflow: callers
    * beyond the list, answered only once nothing is pending at all. */
   struct gb_awaited *awaited;
   size_t awaited_count;
   bool awaited_overflow;
-  char applied_lineage[33];  /* the board whose marks and tallies this */
-  int64_t applied_seq;       /* process wrote completely */
+  char applied_lineage[33]; /* the board whose marks and tallies this */
+  int64_t applied_seq;      /* process wrote completely */
   /* Under board_lock, what lets a refresh skip reads
    * (docs/internals/leaderboards.md, "Reads a refresh can skip"): the
    * board this process wrote last, with its journal (trusted: no other

@@ -22,7 +22,7 @@
 
 struct gb_tally_memo {
   char lineage[33];
-  int64_t seq;            /* the board the values are current for */
+  int64_t seq; /* the board the values are current for */
   size_t count;
   struct gb_tally *items; /* sorted by winner; owned, sized once */
 };

@@ -144,10 +144,9 @@ void gb_time_format(int64_t ms, char buf[32])
     days--;
   }
   gb_civil_from_days(days, &y, &m, &d);
-  n = snprintf(buf, 32, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ",
-               (long long)y, m, d, (int)(rem / 3600000),
-               (int)(rem / 60000 % 60), (int)(rem / 1000 % 60),
-               (int)(rem % 1000));
+  n = snprintf(buf, 32, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ", (long long)y,
+               m, d, (int)(rem / 3600000), (int)(rem / 60000 % 60),
+               (int)(rem / 1000 % 60), (int)(rem % 1000));
   /* Any int64 ms gives at most 30 characters (years -292277023 to
    * 292278994, m and d in range), which the compiler cannot prove; should
    * that ever be wrong, an empty string is returned rather than a time

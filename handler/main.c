@@ -66,8 +66,8 @@ static int handle_arguments(int argc, char **argv)
 {
   if (argc < 2)
     return -1;
-  if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
-                    strcmp(argv[1], "-h") == 0)) {
+  if (argc == 2 &&
+      (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
     fputs(usage, stdout);
     return EXIT_SUCCESS;
   }

@@ -36,16 +36,42 @@ int RTMP_Read(void *r, char *buf, int size);
 int RTMP_Write(void *r, const char *buf, int size);
 void RTMP_SetBufferMS(void *r, int size);
 
-void *RTMP_Alloc(void) { return NULL; }
-void RTMP_Free(void *r) {}
-void RTMP_Init(void *r) {}
-int RTMP_SetupURL(void *r, char *url) { return 0; }
-int RTMP_Connect1(void *r, void *packet) { return 0; }
-int RTMP_ConnectStream(void *r, int seek_time) { return 0; }
-void RTMP_Close(void *r) {}
-int RTMP_Read(void *r, char *buf, int size) { return -1; }
-int RTMP_Write(void *r, const char *buf, int size) { return -1; }
-void RTMP_SetBufferMS(void *r, int size) {}
+void *RTMP_Alloc(void)
+{
+  return NULL;
+}
+void RTMP_Free(void *r)
+{
+}
+void RTMP_Init(void *r)
+{
+}
+int RTMP_SetupURL(void *r, char *url)
+{
+  return 0;
+}
+int RTMP_Connect1(void *r, void *packet)
+{
+  return 0;
+}
+int RTMP_ConnectStream(void *r, int seek_time)
+{
+  return 0;
+}
+void RTMP_Close(void *r)
+{
+}
+int RTMP_Read(void *r, char *buf, int size)
+{
+  return -1;
+}
+int RTMP_Write(void *r, const char *buf, int size)
+{
+  return -1;
+}
+void RTMP_SetBufferMS(void *r, int size)
+{
+}
 
 /* OpenLDAP: libcurl's ldap handler fails at ldap_url_parse or
  * ldap_init_fd. */
@@ -73,10 +99,9 @@ int ldap_parse_sasl_bind_result(void *ld, void *res, void **servercred,
 int ldap_result(void *ld, int msgid, int all, void *timeout, void **result);
 int ldap_sasl_bind(void *ld, const char *dn, const char *mechanism,
                    void *cred, void **sctrls, void **cctrls, int *msgid);
-int ldap_search_ext(void *ld, const char *base, int scope,
-                    const char *filter, char **attrs, int attrsonly,
-                    void **sctrls, void **cctrls, void *timeout,
-                    int sizelimit, int *msgid);
+int ldap_search_ext(void *ld, const char *base, int scope, const char *filter,
+                    char **attrs, int attrsonly, void **sctrls, void **cctrls,
+                    void *timeout, int sizelimit, int *msgid);
 int ldap_start_tls(void *ld, void **sctrls, void **cctrls, int *msgid);
 int ldap_unbind_ext(void *ld, void **sctrls, void **cctrls);
 int ldap_get_attribute_ber(void *ld, void *entry, void *ber, void *attr,
@@ -87,17 +112,30 @@ void ber_free(void *ber, int freebuf);
 void ber_memfree(void *p);
 int ber_sockbuf_add_io(void *sb, void *io, int layer, void *arg);
 
-int ldap_get_option(void *ld, int option, void *out) { return GB_LDAP_OPT_ERROR; }
-int ldap_set_option(void *ld, int option, const void *in) { return GB_LDAP_OPT_ERROR; }
-void ldap_memfree(void *p) {}
+int ldap_get_option(void *ld, int option, void *out)
+{
+  return GB_LDAP_OPT_ERROR;
+}
+int ldap_set_option(void *ld, int option, const void *in)
+{
+  return GB_LDAP_OPT_ERROR;
+}
+void ldap_memfree(void *p)
+{
+}
 int ldap_url_parse(const char *url, void **desc)
 {
   if (desc)
     *desc = NULL;
   return GB_LDAP_URL_ERR_BADSCHEME;
 }
-void ldap_free_urldesc(void *desc) {}
-int ldap_pvt_url_scheme2proto(const char *scheme) { return -1; }
+void ldap_free_urldesc(void *desc)
+{
+}
+int ldap_pvt_url_scheme2proto(const char *scheme)
+{
+  return -1;
+}
 int ldap_init_fd(int fd, int proto, const char *url, void **ld)
 {
   if (ld)
@@ -109,9 +147,18 @@ char *ldap_err2string(int err)
   static char message[] = "LDAP is not supported by this build";
   return message;
 }
-int ldap_abandon_ext(void *ld, int msgid, void **sctrls, void **cctrls) { return GB_LDAP_NOT_SUPPORTED; }
-int ldap_msgfree(void *msg) { return -1; }
-int ldap_msgtype(void *msg) { return -1; }
+int ldap_abandon_ext(void *ld, int msgid, void **sctrls, void **cctrls)
+{
+  return GB_LDAP_NOT_SUPPORTED;
+}
+int ldap_msgfree(void *msg)
+{
+  return -1;
+}
+int ldap_msgtype(void *msg)
+{
+  return -1;
+}
 int ldap_parse_result(void *ld, void *res, int *errcode, char **matched_dn,
                       char **errmsg, char ***referrals, void ***sctrls,
                       int freeit)
@@ -134,25 +181,42 @@ int ldap_sasl_bind(void *ld, const char *dn, const char *mechanism,
 {
   return GB_LDAP_NOT_SUPPORTED;
 }
-int ldap_search_ext(void *ld, const char *base, int scope,
-                    const char *filter, char **attrs, int attrsonly,
-                    void **sctrls, void **cctrls, void *timeout,
-                    int sizelimit, int *msgid)
+int ldap_search_ext(void *ld, const char *base, int scope, const char *filter,
+                    char **attrs, int attrsonly, void **sctrls, void **cctrls,
+                    void *timeout, int sizelimit, int *msgid)
 {
   return GB_LDAP_NOT_SUPPORTED;
 }
-int ldap_start_tls(void *ld, void **sctrls, void **cctrls, int *msgid) { return GB_LDAP_NOT_SUPPORTED; }
-int ldap_unbind_ext(void *ld, void **sctrls, void **cctrls) { return 0; }
+int ldap_start_tls(void *ld, void **sctrls, void **cctrls, int *msgid)
+{
+  return GB_LDAP_NOT_SUPPORTED;
+}
+int ldap_unbind_ext(void *ld, void **sctrls, void **cctrls)
+{
+  return 0;
+}
 int ldap_get_attribute_ber(void *ld, void *entry, void *ber, void *attr,
                            void **vals)
 {
   return GB_LDAP_NOT_SUPPORTED;
 }
-int ldap_get_dn_ber(void *ld, void *entry, void **ber, void *dn) { return GB_LDAP_NOT_SUPPORTED; }
-void ber_bvfree(void *bv) {}
-void ber_free(void *ber, int freebuf) {}
-void ber_memfree(void *p) {}
-int ber_sockbuf_add_io(void *sb, void *io, int layer, void *arg) { return -1; }
+int ldap_get_dn_ber(void *ld, void *entry, void **ber, void *dn)
+{
+  return GB_LDAP_NOT_SUPPORTED;
+}
+void ber_bvfree(void *bv)
+{
+}
+void ber_free(void *ber, int freebuf)
+{
+}
+void ber_memfree(void *p)
+{
+}
+int ber_sockbuf_add_io(void *sb, void *io, int layer, void *arg)
+{
+  return -1;
+}
 
 /* GSS-API: every context or name operation fails with GSS_S_FAILURE
  * (libcurl then reports an authentication error); releasing is a no-op
@@ -178,8 +242,8 @@ gb_om_uint32 gss_init_sec_context(gb_om_uint32 *minor, void *cred,
                                   gb_om_uint32 *time_rec);
 gb_om_uint32 gss_delete_sec_context(gb_om_uint32 *minor, void **context,
                                     void *output_token);
-gb_om_uint32 gss_display_name(gb_om_uint32 *minor, void *name,
-                              void *output, void **name_type);
+gb_om_uint32 gss_display_name(gb_om_uint32 *minor, void *name, void *output,
+                              void **name_type);
 gb_om_uint32 gss_display_status(gb_om_uint32 *minor, gb_om_uint32 status,
                                 int status_type, void *mech,
                                 gb_om_uint32 *message_context, void *output);
@@ -229,8 +293,8 @@ gb_om_uint32 gss_delete_sec_context(gb_om_uint32 *minor, void **context,
     *context = NULL;
   return GB_GSS_S_COMPLETE;
 }
-gb_om_uint32 gss_display_name(gb_om_uint32 *minor, void *name,
-                              void *output, void **name_type)
+gb_om_uint32 gss_display_name(gb_om_uint32 *minor, void *name, void *output,
+                              void **name_type)
 {
   return gss_fail(minor);
 }

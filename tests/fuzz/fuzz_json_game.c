@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cJSON_Delete(ev);
   }
   cJSON_ArrayForEach(item, root)
-    gb_game_from_json(item, INT64_C(1733498352340), &game, &err);
+      gb_game_from_json(item, INT64_C(1733498352340), &game, &err);
   gb_event_parse(root, &event, &err);
   gb_event_cleanup(&event);
   cJSON_Delete(root);

@@ -14,11 +14,11 @@
  * window's start moves backwards (the AddMonths clamp). Games arrive on
  * time, late by hours or days, from before the window, up to a day early;
  * some are delivered again; some invocations "fail" after storing the game
- * (the game stays pending) and are delivered again later, as Event Grid would; sometimes the board is
- * deleted and must be rebuilt from the games; sometimes a refresh "crashes"
- * right after its board write (its marks and tally writes undone, the other
- * of two stores going on); sometimes a read refreshes
- * with no new game. Exits 0 and prints the figures when every check
+ * (the game stays pending) and are delivered again later, as Event Grid
+ * would; sometimes the board is deleted and must be rebuilt from the games;
+ * sometimes a refresh "crashes" right after its board write (its marks and
+ * tally writes undone, the other of two stores going on); sometimes a read
+ * refreshes with no new game. Exits 0 and prints the figures when every check
  * passed. */
 #include <inttypes.h>
 #include <pthread.h>
@@ -51,11 +51,18 @@ static int64_t random_below(int64_t n)
   return n > 0 ? (int64_t)(r % (uint64_t)n) : 0;
 }
 
-static const char *const players[] = {
-    "alice@example.com", "bob@example.com",   "carol@example.com",
-    "dave@example.com",  "eve@example.com",   "frank@example.com",
-    "Bot",               "d$llar@example.com", "dots.in.name@example.com",
-    "zoë@example.com",   "amy@example.com",   "Amy@example.com"};
+static const char *const players[] = {"alice@example.com",
+                                      "bob@example.com",
+                                      "carol@example.com",
+                                      "dave@example.com",
+                                      "eve@example.com",
+                                      "frank@example.com",
+                                      "Bot",
+                                      "d$llar@example.com",
+                                      "dots.in.name@example.com",
+                                      "zoë@example.com",
+                                      "amy@example.com",
+                                      "Amy@example.com"};
 #define PLAYER_COUNT (sizeof(players) / sizeof(players[0]))
 
 struct season {
@@ -132,12 +139,14 @@ static void same_or_die(const struct gb_leaderboard *a,
   gb_time_format(now, when);
   fprintf(stderr, "season: %s differs at %s\n", gb_period_name(a->period),
           when);
-  fprintf(stderr, "  incremental: games %" PRId64 " R%" PRId64 " P%" PRId64
-                  " S%" PRId64 " winners %zu\n",
+  fprintf(stderr,
+          "  incremental: games %" PRId64 " R%" PRId64 " P%" PRId64
+          " S%" PRId64 " winners %zu\n",
           a->games, a->rock_count, a->paper_count, a->scissors_count,
           a->winner_count);
-  fprintf(stderr, "  recomputed:  games %" PRId64 " R%" PRId64 " P%" PRId64
-                  " S%" PRId64 " winners %zu\n",
+  fprintf(stderr,
+          "  recomputed:  games %" PRId64 " R%" PRId64 " P%" PRId64
+          " S%" PRId64 " winners %zu\n",
           b->games, b->rock_count, b->paper_count, b->scissors_count,
           b->winner_count);
   for (size_t i = 0; i < a->winner_count || i < b->winner_count; i++)
@@ -163,12 +172,12 @@ static void mongo_or_die(bool ok, const char *what, const bson_error_t *e)
 static void undo_follow_up_writes(struct season *s, bson_t **tallies_before,
                                   size_t count)
 {
-  mongoc_collection_t *boards = mongoc_client_get_collection(
-      s->client, s->database, "boards");
-  mongoc_collection_t *tallies = mongoc_client_get_collection(
-      s->client, s->database, "tallies");
-  mongoc_collection_t *games = mongoc_client_get_collection(
-      s->client, s->database, "games");
+  mongoc_collection_t *boards =
+      mongoc_client_get_collection(s->client, s->database, "boards");
+  mongoc_collection_t *tallies =
+      mongoc_client_get_collection(s->client, s->database, "tallies");
+  mongoc_collection_t *games =
+      mongoc_client_get_collection(s->client, s->database, "games");
   bson_t empty = BSON_INITIALIZER, *filter, *unmark;
   bson_error_t error;
   mongoc_cursor_t *cursor =
@@ -200,9 +209,9 @@ static void undo_follow_up_writes(struct season *s, bson_t **tallies_before,
   mongo_or_die(mongoc_collection_update_many(games, filter, unmark, NULL,
                                              NULL, &error),
                "unmarking", &error);
-  mongo_or_die(mongoc_collection_delete_many(tallies, &empty, NULL, NULL,
-                                             &error),
-               "clearing tallies", &error);
+  mongo_or_die(
+      mongoc_collection_delete_many(tallies, &empty, NULL, NULL, &error),
+      "clearing tallies", &error);
   for (size_t i = 0; i < count; i++)
     mongo_or_die(mongoc_collection_insert_one(tallies, tallies_before[i],
                                               NULL, NULL, &error),
@@ -216,8 +225,8 @@ static void undo_follow_up_writes(struct season *s, bson_t **tallies_before,
 
 static size_t snapshot_tallies(struct season *s, bson_t ***out)
 {
-  mongoc_collection_t *tallies = mongoc_client_get_collection(
-      s->client, s->database, "tallies");
+  mongoc_collection_t *tallies =
+      mongoc_client_get_collection(s->client, s->database, "tallies");
   bson_t empty = BSON_INITIALIZER;
   mongoc_cursor_t *cursor =
       mongoc_collection_find_with_opts(tallies, &empty, NULL, NULL);
@@ -369,8 +378,8 @@ static void *writer(void *arg)
   return NULL;
 }
 
-static int concurrent_season(struct season *s, const char *uri,
-                             long events, long count)
+static int concurrent_season(struct season *s, const char *uri, long events,
+                             long count)
 {
   struct writers w = {.s = s, .events_left = events};
   pthread_t threads[16];

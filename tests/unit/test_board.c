@@ -37,8 +37,8 @@ int main(void)
   pending[0] = game("a", "alice", now - 5000, false);
   pending[1] = game("b", "Bot", now - 2 * GB_MS_PER_DAY, false);
   pending[2] = game("c", "Bot", now + 60000, false);
-  CHECK(gb_board_step_begin(&step, &prev, now, pending, 3, true, true, NULL, 0,
-                            &too_much));
+  CHECK(gb_board_step_begin(&step, &prev, now, pending, 3, true, true, NULL,
+                            0, &too_much));
   CHECK(!too_much);
   CHECK(step.next.take_count == 3);
   CHECK(step.all_pending_taken);

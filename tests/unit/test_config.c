@@ -42,15 +42,25 @@ static void test_defaults(void)
 
 static void test_overrides(void)
 {
-  const char *env[] = {"FUNCTIONS_HTTPWORKER_PORT", "9000",
-                       "COSMOS_CONNECTION_STRING", SECRET,
-                       "COSMOS_DATABASE", "leaderboard_2",
-                       "LEADERBOARD_TTL_SECONDS", "200",
-                       "GRIDBOARD_THREADS", "8",
-                       "GRIDBOARD_DB_CLIENTS", "3",
-                       "GRIDBOARD_KEEP_ALIVE_MS", "60000",
-                       "GRIDBOARD_MAX_BODY_BYTES", "65536",
-                       "GRIDBOARD_REQUEST_TIMEOUT_MS", "5000", NULL};
+  const char *env[] = {"FUNCTIONS_HTTPWORKER_PORT",
+                       "9000",
+                       "COSMOS_CONNECTION_STRING",
+                       SECRET,
+                       "COSMOS_DATABASE",
+                       "leaderboard_2",
+                       "LEADERBOARD_TTL_SECONDS",
+                       "200",
+                       "GRIDBOARD_THREADS",
+                       "8",
+                       "GRIDBOARD_DB_CLIENTS",
+                       "3",
+                       "GRIDBOARD_KEEP_ALIVE_MS",
+                       "60000",
+                       "GRIDBOARD_MAX_BODY_BYTES",
+                       "65536",
+                       "GRIDBOARD_REQUEST_TIMEOUT_MS",
+                       "5000",
+                       NULL};
   struct gb_config cfg;
   struct gb_error err;
 
@@ -89,15 +99,26 @@ static void test_errors(void)
   const char *big_port[] = {"FUNCTIONS_CUSTOMHANDLER_PORT", "65536",
                             "COSMOS_CONNECTION_STRING", SECRET, NULL};
   const char *no_db[] = {"FUNCTIONS_CUSTOMHANDLER_PORT", "7071", NULL};
-  const char *bad_name[] = {"FUNCTIONS_CUSTOMHANDLER_PORT", "7071",
-                            "COSMOS_CONNECTION_STRING", SECRET,
-                            "COSMOS_DATABASE", "rock.paper", NULL};
-  const char *bad_ttl[] = {"FUNCTIONS_CUSTOMHANDLER_PORT", "7071",
-                           "COSMOS_CONNECTION_STRING", SECRET,
-                           "LEADERBOARD_TTL_SECONDS", "-5", NULL};
-  const char *bad_threads[] = {"FUNCTIONS_CUSTOMHANDLER_PORT", "7071",
-                               "COSMOS_CONNECTION_STRING", SECRET,
-                               "GRIDBOARD_THREADS", "99999999999999999999",
+  const char *bad_name[] = {"FUNCTIONS_CUSTOMHANDLER_PORT",
+                            "7071",
+                            "COSMOS_CONNECTION_STRING",
+                            SECRET,
+                            "COSMOS_DATABASE",
+                            "rock.paper",
+                            NULL};
+  const char *bad_ttl[] = {"FUNCTIONS_CUSTOMHANDLER_PORT",
+                           "7071",
+                           "COSMOS_CONNECTION_STRING",
+                           SECRET,
+                           "LEADERBOARD_TTL_SECONDS",
+                           "-5",
+                           NULL};
+  const char *bad_threads[] = {"FUNCTIONS_CUSTOMHANDLER_PORT",
+                               "7071",
+                               "COSMOS_CONNECTION_STRING",
+                               SECRET,
+                               "GRIDBOARD_THREADS",
+                               "99999999999999999999",
                                NULL};
 
   expect_error(no_port, "FUNCTIONS_CUSTOMHANDLER_PORT");
@@ -111,35 +132,59 @@ static void test_errors(void)
   expect_error(bad_threads, "GRIDBOARD_THREADS");
 }
 
-#define BASE "FUNCTIONS_CUSTOMHANDLER_PORT", "7071", \
-             "COSMOS_CONNECTION_STRING", SECRET
+#define BASE                                                                 \
+  "FUNCTIONS_CUSTOMHANDLER_PORT", "7071", "COSMOS_CONNECTION_STRING", SECRET
 
 static void test_event_grid(void)
 {
   const char *none[] = {BASE, NULL};
-  const char *full[] = {BASE, "EVENT_GRID_TOPIC_ENDPOINT",
-                        "https://t.westeurope-1.eventgrid.azure.net/api/events",
-                        "EVENT_GRID_TOPIC_KEY", "a2V5", "EVENT_GRID_AUTH", "SAS",
-                        "EVENT_GRID_SCHEMA", "cloudevents",
-                        "EVENT_GRID_TIMEOUT_MS", "2000",
-                        "EVENT_GRID_DEADLINE_MS", "9000", NULL};
-  const char *local[] = {BASE, "EVENT_GRID_TOPIC_ENDPOINT",
+  const char *full[] = {
+      BASE,
+      "EVENT_GRID_TOPIC_ENDPOINT",
+      "https://t.westeurope-1.eventgrid.azure.net/api/events",
+      "EVENT_GRID_TOPIC_KEY",
+      "a2V5",
+      "EVENT_GRID_AUTH",
+      "SAS",
+      "EVENT_GRID_SCHEMA",
+      "cloudevents",
+      "EVENT_GRID_TIMEOUT_MS",
+      "2000",
+      "EVENT_GRID_DEADLINE_MS",
+      "9000",
+      NULL};
+  const char *local[] = {BASE,
+                         "EVENT_GRID_TOPIC_ENDPOINT",
                          "http://127.0.0.1:9999/api/events",
-                         "EVENT_GRID_TOPIC_KEY", "a2V5", NULL};
-  const char *plain[] = {BASE, "EVENT_GRID_TOPIC_ENDPOINT",
+                         "EVENT_GRID_TOPIC_KEY",
+                         "a2V5",
+                         NULL};
+  const char *plain[] = {BASE,
+                         "EVENT_GRID_TOPIC_ENDPOINT",
                          "http://t.eventgrid.azure.net/api/events",
-                         "EVENT_GRID_TOPIC_KEY", "a2V5", NULL};
+                         "EVENT_GRID_TOPIC_KEY",
+                         "a2V5",
+                         NULL};
   const char *no_key[] = {BASE, "EVENT_GRID_TOPIC_ENDPOINT",
                           "https://t.eventgrid.azure.net/api/events", NULL};
-  const char *query[] = {BASE, "EVENT_GRID_TOPIC_ENDPOINT",
+  const char *query[] = {BASE,
+                         "EVENT_GRID_TOPIC_ENDPOINT",
                          "https://t/api/events?api-version=2018-01-01",
-                         "EVENT_GRID_TOPIC_KEY", "a2V5", NULL};
-  const char *bad_auth[] = {BASE, "EVENT_GRID_TOPIC_ENDPOINT", "https://t/",
-                            "EVENT_GRID_TOPIC_KEY", "a2V5", "EVENT_GRID_AUTH",
-                            "bearer", NULL};
-  const char *bad_ca[] = {BASE, "EVENT_GRID_TOPIC_ENDPOINT", "https://t/",
-                          "EVENT_GRID_TOPIC_KEY", "a2V5",
-                          "EVENT_GRID_CA_FILE", "/nonexistent/ca.pem", NULL};
+                         "EVENT_GRID_TOPIC_KEY",
+                         "a2V5",
+                         NULL};
+  const char *bad_auth[] = {BASE,         "EVENT_GRID_TOPIC_ENDPOINT",
+                            "https://t/", "EVENT_GRID_TOPIC_KEY",
+                            "a2V5",       "EVENT_GRID_AUTH",
+                            "bearer",     NULL};
+  const char *bad_ca[] = {BASE,
+                          "EVENT_GRID_TOPIC_ENDPOINT",
+                          "https://t/",
+                          "EVENT_GRID_TOPIC_KEY",
+                          "a2V5",
+                          "EVENT_GRID_CA_FILE",
+                          "/nonexistent/ca.pem",
+                          NULL};
   struct gb_config cfg;
   struct gb_error err;
 

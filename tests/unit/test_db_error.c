@@ -19,9 +19,9 @@ static void test_classify(void)
             GB_DB_FAULT_TRANSIENT);
   CHECK_INT(gb_db_classify(MONGOC_ERROR_SERVER, 2), GB_DB_FAULT_PERMANENT);
   CHECK_INT(gb_db_classify(MONGOC_ERROR_SERVER, 238), GB_DB_FAULT_PERMANENT);
-  CHECK_INT(gb_db_classify(MONGOC_ERROR_CLIENT,
-                           MONGOC_ERROR_CLIENT_AUTHENTICATE),
-            GB_DB_FAULT_PERMANENT);
+  CHECK_INT(
+      gb_db_classify(MONGOC_ERROR_CLIENT, MONGOC_ERROR_CLIENT_AUTHENTICATE),
+      GB_DB_FAULT_PERMANENT);
   CHECK_INT(gb_db_classify(MONGOC_ERROR_PROTOCOL,
                            MONGOC_ERROR_PROTOCOL_INVALID_REPLY),
             GB_DB_FAULT_PERMANENT);

@@ -83,10 +83,11 @@ static void test_invalid_fields(void)
   expect_invalid("Id", "42", "string");
   expect_invalid("Id", "{\"$gt\":\"\"}", "string");
   expect_invalid("Id", "\"\"", "1 to 64");
-  expect_invalid("Id",
-                 "\"0123456789012345678901234567890123456789012345678901234567"
-                 "890123456789\"",
-                 "1 to 64");
+  expect_invalid(
+      "Id",
+      "\"0123456789012345678901234567890123456789012345678901234567"
+      "890123456789\"",
+      "1 to 64");
   expect_invalid("Id", "\"a.b\"", "letters");
   expect_invalid("Id", "\"a b\"", "letters");
   expect_invalid("Id", "\"$where\"", "letters");

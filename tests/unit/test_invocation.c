@@ -1,8 +1,8 @@
 #include "gb_invocation.h"
 #include "gb_test.h"
 
-static bool parse(struct gb_invocation *inv, const char *body,
-                  const char *id, struct gb_error *err)
+static bool parse(struct gb_invocation *inv, const char *body, const char *id,
+                  struct gb_error *err)
 {
   gb_error_clear(err);
   return gb_invocation_parse(inv, body, strlen(body), id, err);

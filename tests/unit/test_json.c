@@ -14,9 +14,8 @@ static void test_accepts_json(void)
 
   CHECK(v != NULL);
   /* An escaped backslash before u0000 is text, not a NUL. */
-  CHECK_STR(cJSON_GetObjectItem(cJSON_GetArrayItem(
-                                    cJSON_GetObjectItem(v, "a"), 2),
-                                "b")
+  CHECK_STR(cJSON_GetObjectItem(
+                cJSON_GetArrayItem(cJSON_GetObjectItem(v, "a"), 2), "b")
                 ->valuestring,
             "\\u0000");
   cJSON_Delete(v);

@@ -12,9 +12,10 @@ static void expect_redacted(const char *in, const char *out)
 
 static void test_redact(void)
 {
-  expect_redacted("mongodb://acct:S3cret%3D%3D@acct.mongo.cosmos.azure.com"
-                  ":10255/?ssl=true",
-                  "mongodb://***@acct.mongo.cosmos.azure.com:10255/?ssl=true");
+  expect_redacted(
+      "mongodb://acct:S3cret%3D%3D@acct.mongo.cosmos.azure.com"
+      ":10255/?ssl=true",
+      "mongodb://***@acct.mongo.cosmos.azure.com:10255/?ssl=true");
   expect_redacted("a https://u:p@h/x and mongodb://k@h2",
                   "a https://***@h/x and mongodb://*@h2");
   expect_redacted("no credentials: mongodb://127.0.0.1:27017/db?x=a@b",

@@ -50,7 +50,8 @@ static void test_sas(void)
             "%2Fevents&e=12%2F6%2F2024%203%3A19%3A12%20PM"
             "&s=qH1g8Jo3RSvwlSh9fUvyyfKIy5OlvVBz3zZ1q85XffI%3D");
 
-  CHECK(!gb_sas_token(RESOURCE, "not base64!", 0, token, sizeof(token), &err));
+  CHECK(
+      !gb_sas_token(RESOURCE, "not base64!", 0, token, sizeof(token), &err));
   CHECK_STR(err.field, "EVENT_GRID_TOPIC_KEY");
   CHECK(strstr(err.message, "not base64!") == NULL); /* never quoted */
 }
@@ -59,9 +60,9 @@ static void test_base64_and_uuid(void)
 {
   unsigned char buf[64];
   char text[64];
-  static const unsigned char dns_ns[16] = {
-      0x6b, 0xa7, 0xb8, 0x10, 0x9d, 0xad, 0x11, 0xd1,
-      0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8};
+  static const unsigned char dns_ns[16] = {0x6b, 0xa7, 0xb8, 0x10, 0x9d, 0xad,
+                                           0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0,
+                                           0x4f, 0xd4, 0x30, 0xc8};
 
   CHECK_INT(gb_base64_decode(KEY_B64, buf, sizeof(buf)), 24);
   CHECK(memcmp(buf, "secret-key-for-gridboard", 24) == 0);
@@ -104,16 +105,15 @@ static void test_event_building(void)
 
   CHECK(gb_game_event_id(&g, id));
   CHECK_STR(id, "2358aa6e-8c63-5ecb-8c78-3db4214271ea");
-  CHECK_STR(text,
-            "{\"id\":\"2358aa6e-8c63-5ecb-8c78-3db4214271ea\","
-            "\"subject\":\"GameAPI.GameCompleted\","
-            "\"eventType\":\"GameCompleted\","
-            "\"eventTime\":\"2024-12-06T15:19:12.3401234Z\","
-            "\"dataVersion\":\"1.0\",\"data\":{\"Id\":"
-            "\"5f2a9c1e-8d7b-4e0a-b7a3-1c2d3e4f5a6b\",\"WinnerEmail\":"
-            "\"alice@example.com\",\"RockCount\":3,\"PaperCount\":2,"
-            "\"ScissorsCount\":1,\"Timestamp\":"
-            "\"2024-12-06T15:19:12.3401234Z\"}}");
+  CHECK_STR(text, "{\"id\":\"2358aa6e-8c63-5ecb-8c78-3db4214271ea\","
+                  "\"subject\":\"GameAPI.GameCompleted\","
+                  "\"eventType\":\"GameCompleted\","
+                  "\"eventTime\":\"2024-12-06T15:19:12.3401234Z\","
+                  "\"dataVersion\":\"1.0\",\"data\":{\"Id\":"
+                  "\"5f2a9c1e-8d7b-4e0a-b7a3-1c2d3e4f5a6b\",\"WinnerEmail\":"
+                  "\"alice@example.com\",\"RockCount\":3,\"PaperCount\":2,"
+                  "\"ScissorsCount\":1,\"Timestamp\":"
+                  "\"2024-12-06T15:19:12.3401234Z\"}}");
   cJSON_free(text);
   CHECK_STR(cJSON_GetObjectItem(ce, "specversion")->valuestring, "1.0");
   CHECK_STR(cJSON_GetObjectItem(ce, "source")->valuestring, "/gridboard");

@@ -15,8 +15,7 @@ static void plan(struct gb_board *board, const char *winner, unsigned mask,
   CHECK(gb_board_add_tally(board, &t));
 }
 
-static struct gb_board board_at(const char *lineage, int64_t seq,
-                                int64_t now)
+static struct gb_board board_at(const char *lineage, int64_t seq, int64_t now)
 {
   struct gb_board b;
 
@@ -31,7 +30,8 @@ int main(void)
   int64_t now = gb_days_from_civil(2026, 3, 12) * GB_MS_PER_DAY;
   struct gb_tally_memo memo = {0};
   struct gb_board b1 = board_at("lin", 1, now), b2 = board_at("lin", 2, now);
-  struct gb_board b4 = board_at("lin", 4, now), other = board_at("new", 5, now);
+  struct gb_board b4 = board_at("lin", 4, now),
+                  other = board_at("new", 5, now);
   struct gb_board_step step;
   struct gb_board_game g;
   const struct gb_tally *t;

@@ -4,15 +4,15 @@
 static void test_utf8_valid(void)
 {
   CHECK(gb_utf8_valid("plain", 5));
-  CHECK(gb_utf8_valid("\xC3\xA9t\xC3\xA9", 5));         /* été */
-  CHECK(gb_utf8_valid("\xF0\x9F\x8E\xB2", 4));           /* U+1F3B2 */
-  CHECK(!gb_utf8_valid("\xC0\x80", 2));                  /* overlong NUL */
-  CHECK(!gb_utf8_valid("\xE0\x80\xAF", 3));              /* overlong '/' */
-  CHECK(!gb_utf8_valid("\xED\xA0\x80", 3));              /* surrogate */
-  CHECK(!gb_utf8_valid("\xF4\x90\x80\x80", 4));          /* > U+10FFFF */
+  CHECK(gb_utf8_valid("\xC3\xA9t\xC3\xA9", 5)); /* été */
+  CHECK(gb_utf8_valid("\xF0\x9F\x8E\xB2", 4));  /* U+1F3B2 */
+  CHECK(!gb_utf8_valid("\xC0\x80", 2));         /* overlong NUL */
+  CHECK(!gb_utf8_valid("\xE0\x80\xAF", 3));     /* overlong '/' */
+  CHECK(!gb_utf8_valid("\xED\xA0\x80", 3));     /* surrogate */
+  CHECK(!gb_utf8_valid("\xF4\x90\x80\x80", 4)); /* > U+10FFFF */
   CHECK(!gb_utf8_valid("\xF5\x80\x80\x80", 4));
-  CHECK(!gb_utf8_valid("\xC3", 1));                      /* truncated */
-  CHECK(!gb_utf8_valid("a\x80", 2));                     /* stray byte */
+  CHECK(!gb_utf8_valid("\xC3", 1));  /* truncated */
+  CHECK(!gb_utf8_valid("a\x80", 2)); /* stray byte */
 }
 
 static void test_printable(void)
@@ -21,7 +21,7 @@ static void test_printable(void)
   CHECK(gb_text_printable("\xC3\xA9"));
   CHECK(!gb_text_printable("a\nb"));
   CHECK(!gb_text_printable("a\x7F"));
-  CHECK(!gb_text_printable("a\xC2\x85"));                /* NEL, C1 */
+  CHECK(!gb_text_printable("a\xC2\x85")); /* NEL, C1 */
 }
 
 static void test_sanitize(void)
