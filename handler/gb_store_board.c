@@ -168,34 +168,61 @@ static bool read_plan(bson_iter_t *array, struct gb_board *board)
   return true;
 }
 
-/* A board document back into a board; false when it is not one. */
-static bool board_from_bson(const bson_t *doc, struct gb_board *board)
+/* The fields of a board document, as read_board_fields reports them. */
+enum board_field {
+  FIELD_LINEAGE = 1,
+  FIELD_SEQ = 2,
+  FIELD_STAMP = 4,
+  FIELD_END = 8,
+  FIELD_TAKE = 16,
+  FIELD_PLAN = 32,
+  FIELD_PERIODS = 64 | 128 | 256 /* 64 << period */
+};
+
+/* The parts of the board a read asks for, and the fields each needs. */
+enum board_part {
+  BOARD_WHOLE,       /* a refresh's starting point */
+  BOARD_NO_JOURNAL,  /* a reader's: without take and plan */
+  BOARD_VERSION_TAKE /* a paced turn's look (probe_turn) */
+};
+
+static const unsigned part_fields[] = {
+    [BOARD_WHOLE] = FIELD_LINEAGE | FIELD_SEQ | FIELD_STAMP | FIELD_END |
+                    FIELD_TAKE | FIELD_PLAN | FIELD_PERIODS,
+    [BOARD_NO_JOURNAL] =
+        FIELD_LINEAGE | FIELD_SEQ | FIELD_STAMP | FIELD_END | FIELD_PERIODS,
+    [BOARD_VERSION_TAKE] =
+        FIELD_LINEAGE | FIELD_SEQ | FIELD_END | FIELD_TAKE};
+
+/* A board document back into board: the fields read well (enum
+ * board_field); a field missing or malformed is left out. */
+static unsigned read_board_fields(const bson_t *doc, struct gb_board *board)
 {
   bson_iter_t it, sub;
   unsigned seen = 0;
 
   if (!bson_iter_init(&it, doc))
-    return false;
+    return 0;
   while (bson_iter_next(&it)) {
     const char *key = bson_iter_key(&it);
 
     if (strcmp(key, "l") == 0 &&
         read_text(&it, board->lineage, sizeof(board->lineage)))
-      seen |= 1;
+      seen |= FIELD_LINEAGE;
     else if (strcmp(key, "s") == 0 && read_int(&it, &board->seq) &&
              board->seq > 0)
-      seen |= 2;
+      seen |= FIELD_SEQ;
     else if (strcmp(key, "at") == 0 && read_int(&it, &board->stamp_us))
-      seen |= 4;
+      seen |= FIELD_STAMP;
     else if (strcmp(key, "end") == 0 && BSON_ITER_HOLDS_DATE_TIME(&it)) {
       board->end_ms = bson_iter_date_time(&it);
-      seen |= 8;
+      seen |= FIELD_END;
     } else if (strcmp(key, "take") == 0 && BSON_ITER_HOLDS_ARRAY(&it) &&
                bson_iter_recurse(&it, &sub) && read_take(&sub, board))
-      seen |= 16;
+      seen |= FIELD_TAKE;
     else if (strcmp(key, "plan") == 0 && BSON_ITER_HOLDS_ARRAY(&it) &&
              bson_iter_recurse(&it, &sub) && read_plan(&sub, board))
-      seen |= 32;
+      seen |= FIELD_PLAN;
     else
       for (int p = 0; p < GB_PERIOD_COUNT; p++)
         if (strcmp(key, period_key[p]) == 0 &&
@@ -203,7 +230,7 @@ static bool board_from_bson(const bson_t *doc, struct gb_board *board)
             read_period(&sub, &board->periods[p]))
           seen |= 64u << p;
   }
-  return seen == 511;
+  return seen;
 }
 
 static void append_top(bson_t *doc, const char *key_name,
@@ -399,47 +426,35 @@ static void append_board_changes(bson_t *update, const struct gb_board *prev,
   bson_append_document_end(update, &set);
 }
 
-/* Reads the board; *found false when there is none. A document that is
- * not a board is an error: a refresh must not build over it blindly. */
-static bool read_board(mongoc_database_t *db, bool with_journal,
+/* Reads part of the board; *found false when there is none. A document
+ * that lacks a field the part needs is an error: a refresh must not build
+ * over it blindly. */
+static bool read_board(mongoc_database_t *db, enum board_part part,
                        struct gb_board *board, bool *found,
                        bson_error_t *error)
 {
   mongoc_collection_t *boards =
       mongoc_database_get_collection(db, GB_STORE_BOARDS);
   bson_t *filter = BCON_NEW("_id", BCON_UTF8(BOARD_ID));
-  /* A reader needs neither the Ids nor the tally values in flight. */
-  bson_t *opts = with_journal ? BCON_NEW("limit", BCON_INT64(1))
-                              : BCON_NEW("limit", BCON_INT64(1), "projection",
-                                         "{", "take", BCON_INT32(0), "plan",
-                                         BCON_INT32(0), "}");
-  mongoc_cursor_t *cursor =
-      mongoc_collection_find_with_opts(boards, filter, opts, NULL);
+  bson_t *opts;
+  mongoc_cursor_t *cursor;
   const bson_t *doc;
   bool ok = true;
 
-  *found = false;
-  if (mongoc_cursor_next(cursor, &doc)) {
-    bool parsed;
-
-    *found = true;
-    if (!with_journal) {
-      /* Projected out: read as empty lists. */
-      bson_t fixed = BSON_INITIALIZER, empty;
-
-      bson_copy_to_excluding_noinit(doc, &fixed, "take", "plan", NULL);
-      bson_append_array_begin(&fixed, "take", -1, &empty);
-      bson_append_array_end(&fixed, &empty);
-      bson_append_array_begin(&fixed, "plan", -1, &empty);
-      bson_append_array_end(&fixed, &empty);
-      parsed = board_from_bson(&fixed, board);
-      bson_destroy(&fixed);
-    } else {
-      parsed = board_from_bson(doc, board);
-    }
-    if (!parsed)
-      ok = gb_store_bad_reply(error, "leaderboard board document");
-  }
+  if (part == BOARD_WHOLE)
+    opts = BCON_NEW("limit", BCON_INT64(1));
+  else if (part == BOARD_NO_JOURNAL) /* a reader needs neither */
+    opts = BCON_NEW("limit", BCON_INT64(1), "projection", "{", "take",
+                    BCON_INT32(0), "plan", BCON_INT32(0), "}");
+  else
+    opts = BCON_NEW("limit", BCON_INT64(1), "projection", "{", "l",
+                    BCON_INT32(1), "s", BCON_INT32(1), "end", BCON_INT32(1),
+                    "take", BCON_INT32(1), "}");
+  cursor = mongoc_collection_find_with_opts(boards, filter, opts, NULL);
+  *found = mongoc_cursor_next(cursor, &doc);
+  if (*found && (read_board_fields(doc, board) & part_fields[part]) !=
+                    part_fields[part])
+    ok = gb_store_bad_reply(error, "leaderboard board document");
   if (ok && mongoc_cursor_error(cursor, error))
     ok = false;
   mongoc_cursor_destroy(cursor);
@@ -1278,61 +1293,6 @@ static long pacing_jitter_ms(long interval_ms)
                 (uint64_t)(interval_ms / 4 + 1));
 }
 
-/* The board's version, end and Ids to mark, without its top lists and
- * plan: what a paced turn needs to answer its callers or to leave another
- * instance's young board be (Pacing). */
-static bool probe_from_bson(const bson_t *doc, struct gb_board *board)
-{
-  bson_iter_t it, sub;
-  unsigned seen = 0;
-
-  if (!bson_iter_init(&it, doc))
-    return false;
-  while (bson_iter_next(&it)) {
-    const char *key = bson_iter_key(&it);
-
-    if (strcmp(key, "l") == 0 &&
-        read_text(&it, board->lineage, sizeof(board->lineage)))
-      seen |= 1;
-    else if (strcmp(key, "s") == 0 && read_int(&it, &board->seq) &&
-             board->seq > 0)
-      seen |= 2;
-    else if (strcmp(key, "end") == 0 && BSON_ITER_HOLDS_DATE_TIME(&it)) {
-      board->end_ms = bson_iter_date_time(&it);
-      seen |= 4;
-    } else if (strcmp(key, "take") == 0 && BSON_ITER_HOLDS_ARRAY(&it) &&
-               bson_iter_recurse(&it, &sub) && read_take(&sub, board))
-      seen |= 8;
-  }
-  return seen == 15;
-}
-
-static bool read_probe(mongoc_database_t *db, struct gb_board *board,
-                       bool *found, bson_error_t *error)
-{
-  mongoc_collection_t *boards =
-      mongoc_database_get_collection(db, GB_STORE_BOARDS);
-  bson_t *filter = BCON_NEW("_id", BCON_UTF8(BOARD_ID));
-  bson_t *opts = BCON_NEW("limit", BCON_INT64(1), "projection", "{", "l",
-                          BCON_INT32(1), "s", BCON_INT32(1), "end",
-                          BCON_INT32(1), "take", BCON_INT32(1), "}");
-  mongoc_cursor_t *cursor =
-      mongoc_collection_find_with_opts(boards, filter, opts, NULL);
-  const bson_t *doc;
-  bool ok = true;
-
-  *found = mongoc_cursor_next(cursor, &doc);
-  if (*found && !probe_from_bson(doc, board))
-    ok = gb_store_bad_reply(error, "leaderboard board document");
-  if (ok && mongoc_cursor_error(cursor, error))
-    ok = false;
-  mongoc_cursor_destroy(cursor);
-  bson_destroy(opts);
-  bson_destroy(filter);
-  mongoc_collection_destroy(boards);
-  return ok;
-}
-
 /* Which of the awaited games listed in ids are still pending (k: 0):
  * *pending gets the first awaited index among them, or awaited_count. */
 static bool first_still_pending(mongoc_database_t *db,
@@ -1404,7 +1364,7 @@ static bool probe_turn(mongoc_database_t *db, struct refresh_ctx *ctx,
 
   *settled = *own = false;
   memset(&probe, 0, sizeof(probe));
-  ok = read_probe(db, &probe, &found, error);
+  ok = read_board(db, BOARD_VERSION_TAKE, &probe, &found, error);
   if (!ok || !found)
     goto done;
   if (store->written &&
@@ -1451,7 +1411,7 @@ static bool starting_board(mongoc_database_t *db, struct gb_store *store,
       return true;
     return gb_store_out_of_memory(error);
   }
-  if (!read_board(db, true, prev, found, error))
+  if (!read_board(db, BOARD_WHOLE, prev, found, error))
     return false;
   /* The stored board is the one this process wrote: nobody else is
    * writing, so the next refresh may start from memory again. */
@@ -1949,7 +1909,7 @@ static bool read_op(mongoc_database_t *db, void *vctx, bson_error_t *error)
 {
   struct read_ctx *ctx = vctx;
 
-  return read_board(db, false, &ctx->board, &ctx->found, error);
+  return read_board(db, BOARD_NO_JOURNAL, &ctx->board, &ctx->found, error);
 }
 
 bool gb_store_read_leaderboard(struct gb_store *store, enum gb_period period,
