@@ -1,9 +1,10 @@
 #include "gb_time.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+#include "gb_text.h"
 
 /* Howard Hinnant's days_from_civil / civil_from_days (public domain). */
 int64_t gb_days_from_civil(int64_t y, unsigned m, unsigned d)
@@ -44,22 +45,34 @@ static unsigned days_in_month(int64_t y, unsigned m)
   return m == 2 && leap ? 29 : days[m - 1];
 }
 
-/* Reads exactly n digits at *p. */
-static bool digits(const char **p, int n, int *out)
+/* A date-time as written, before the calendar has been checked. */
+struct stamp {
+  int year, month, day;
+  int hour, minute, second, millis;
+  int offset_minutes;
+};
+
+/* Up to nanoseconds: .NET writes seven fraction digits, other writers
+ * nine. */
+#define MAX_FRACTION_DIGITS 9
+
+/* Reads exactly width ASCII digits at *p (fixed width, so "2024-1-06" is
+ * refused rather than read as January). */
+static bool read_number(const char **p, int width, int *out)
 {
   int v = 0, i;
 
-  for (i = 0; i < n; i++) {
-    if (!isdigit((unsigned char)(*p)[i]))
+  for (i = 0; i < width; i++) {
+    if (!gb_ascii_digit((*p)[i]))
       return false;
     v = v * 10 + ((*p)[i] - '0');
   }
-  *p += n;
+  *p += width;
   *out = v;
   return true;
 }
 
-static bool expect(const char **p, char c)
+static bool read_char(const char **p, char c)
 {
   if (**p != c)
     return false;
@@ -67,70 +80,121 @@ static bool expect(const char **p, char c)
   return true;
 }
 
-bool gb_time_parse(const char *s, int64_t *ms, const char *field,
-                   struct gb_error *err)
+/* RFC 3339 (section 5.6) lets 'T' and 'Z' be written in lower case. */
+static bool read_letter(const char **p, char upper, char lower)
 {
-  const char *p = s;
-  int year, month, day, hour, minute, second, millis = 0;
-  int offset_minutes = 0;
+  return read_char(p, upper) || read_char(p, lower);
+}
 
-  if (!digits(&p, 4, &year) || !expect(&p, '-') || !digits(&p, 2, &month) ||
-      !expect(&p, '-') || !digits(&p, 2, &day) ||
-      !(expect(&p, 'T') || expect(&p, 't')) || !digits(&p, 2, &hour) ||
-      !expect(&p, ':') || !digits(&p, 2, &minute) || !expect(&p, ':') ||
-      !digits(&p, 2, &second))
-    goto bad;
-  if (*p == '.') {
-    int scale = 100, n = 0;
-    p++;
-    while (isdigit((unsigned char)*p)) {
-      millis += (*p - '0') * scale;
-      scale /= 10;
-      p++;
-      if (++n > 9)
-        goto bad;
-    }
-    if (n == 0)
-      goto bad;
+static bool read_date(const char **p, struct stamp *t)
+{
+  return read_number(p, 4, &t->year) && read_char(p, '-') &&
+         read_number(p, 2, &t->month) && read_char(p, '-') &&
+         read_number(p, 2, &t->day);
+}
+
+static bool read_time(const char **p, struct stamp *t)
+{
+  return read_number(p, 2, &t->hour) && read_char(p, ':') &&
+         read_number(p, 2, &t->minute) && read_char(p, ':') &&
+         read_number(p, 2, &t->second);
+}
+
+/* An optional ".f...", truncated to milliseconds: an instant is stored to
+ * the millisecond, and rounding could carry it into the next second. */
+static bool read_fraction(const char **p, int *millis)
+{
+  int scale = 100, n;
+
+  if (!read_char(p, '.'))
+    return true;
+  for (n = 0; gb_ascii_digit(**p); n++, (*p)++) {
+    if (n == MAX_FRACTION_DIGITS)
+      return false;
+    *millis += (**p - '0') * scale;
+    scale /= 10;
   }
-  if (*p == 'Z' || *p == 'z') {
-    p++;
-  } else if (*p == '+' || *p == '-') {
-    int sign = *p == '-' ? -1 : 1, oh, om;
-    p++;
-    if (!digits(&p, 2, &oh) || !expect(&p, ':') || !digits(&p, 2, &om) ||
-        oh > 23 || om > 59)
-      goto bad;
-    offset_minutes = sign * (oh * 60 + om);
-  } else {
-    return gb_error_set(err, GB_ERR_INVALID, 0, field,
-                        "%s must carry a UTC offset, e.g. "
-                        "2024-12-06T15:19:12Z",
-                        field);
-  }
-  if (*p != '\0')
-    goto bad;
-  if (year < 1 || month < 1 || month > 12 || day < 1 ||
-      (unsigned)day > days_in_month(year, (unsigned)month) || hour > 23 ||
-      minute > 59 || second > 59)
-    goto bad;
+  return n > 0;
+}
 
-  *ms = gb_days_from_civil(year, (unsigned)month, (unsigned)day) *
-            GB_MS_PER_DAY +
-        ((int64_t)hour * 3600 + minute * 60 + second) * 1000 + millis -
-        (int64_t)offset_minutes * 60000;
-  /* An offset must not carry the instant out of years 1 to 9999, which
-   * could then not be written back in this format. */
-  if (*ms < gb_days_from_civil(1, 1, 1) * GB_MS_PER_DAY ||
-      *ms >= gb_days_from_civil(10000, 1, 1) * GB_MS_PER_DAY)
-    goto bad;
-  return true;
+/* A missing zone is told apart from a malformed one: a local time without
+ * an offset is the likely mistake, and its message says what is needed. */
+enum zone_read { ZONE_READ, ZONE_MISSING, ZONE_MALFORMED };
 
-bad:
+/* 'Z', or +hh:mm / -hh:mm with hh at most 23 as RFC 3339 has it. */
+static enum zone_read read_zone(const char **p, int *offset_minutes)
+{
+  int sign, hours, minutes;
+
+  if (read_letter(p, 'Z', 'z'))
+    return ZONE_READ;
+  if (**p != '+' && **p != '-')
+    return ZONE_MISSING;
+  sign = **p == '-' ? -1 : 1;
+  (*p)++;
+  if (!read_number(p, 2, &hours) || !read_char(p, ':') ||
+      !read_number(p, 2, &minutes) || hours > 23 || minutes > 59)
+    return ZONE_MALFORMED;
+  *offset_minutes = sign * (hours * 60 + minutes);
+  return ZONE_READ;
+}
+
+/* The digits alone allow February 30 or 24:00. */
+static bool stamp_on_calendar(const struct stamp *t)
+{
+  return t->year >= 1 && t->month >= 1 && t->month <= 12 && t->day >= 1 &&
+         (unsigned)t->day <= days_in_month(t->year, (unsigned)t->month) &&
+         t->hour <= 23 && t->minute <= 59 && t->second <= 59;
+}
+
+static int64_t stamp_ms(const struct stamp *t)
+{
+  int64_t days =
+      gb_days_from_civil(t->year, (unsigned)t->month, (unsigned)t->day);
+  int64_t seconds = (int64_t)t->hour * 3600 + t->minute * 60 + t->second;
+
+  return days * GB_MS_PER_DAY + seconds * 1000 + t->millis -
+         (int64_t)t->offset_minutes * 60000;
+}
+
+/* An offset must not carry the instant out of years 1 to 9999, which could
+ * then not be written back in this format. */
+static bool ms_writable(int64_t ms)
+{
+  return ms >= gb_days_from_civil(1, 1, 1) * GB_MS_PER_DAY &&
+         ms < gb_days_from_civil(10000, 1, 1) * GB_MS_PER_DAY;
+}
+
+static bool not_iso(struct gb_error *err, const char *field)
+{
   return gb_error_set(err, GB_ERR_INVALID, 0, field,
                       "%s is not an ISO-8601 date-time such as "
                       "2024-12-06T15:19:12.340Z",
                       field);
+}
+
+bool gb_time_parse(const char *s, int64_t *ms, const char *field,
+                   struct gb_error *err)
+{
+  struct stamp t = {0};
+  const char *p = s;
+  enum zone_read zone;
+
+  if (!read_date(&p, &t) || !read_letter(&p, 'T', 't') ||
+      !read_time(&p, &t) || !read_fraction(&p, &t.millis))
+    return not_iso(err, field);
+  zone = read_zone(&p, &t.offset_minutes);
+  if (zone == ZONE_MISSING)
+    return gb_error_set(err, GB_ERR_INVALID, 0, field,
+                        "%s must carry a UTC offset, e.g. "
+                        "2024-12-06T15:19:12Z",
+                        field);
+  if (zone == ZONE_MALFORMED || *p != '\0' || !stamp_on_calendar(&t))
+    return not_iso(err, field);
+  *ms = stamp_ms(&t);
+  if (!ms_writable(*ms))
+    return not_iso(err, field);
+  return true;
 }
 
 void gb_time_format(int64_t ms, char buf[32])
