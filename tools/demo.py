@@ -127,7 +127,7 @@ def print_board(board):
                                   for m in board["moves"]))
 
 
-def main():
+def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--serve", action="store_true",
                         help="keep running until Ctrl-C, SIGTERM or SIGHUP")
@@ -140,44 +140,42 @@ def main():
                         help="the Functions host's port (default: 7071)")
     parser.add_argument("--topic-port", type=int, default=7080,
                         help="the Event Grid topic's port (default: 7080)")
-    args = parser.parse_args()
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, stop_on_signal)
+    return parser.parse_args()
 
-    app = os.path.join(os.path.abspath(args.build), "app")
+
+def app_folder(build):
+    app = os.path.join(os.path.abspath(build), "app")
     if not os.path.isfile(os.path.join(app, "gridboard-handler")):
         sys.exit(f"demo: no handler in {app}; build the app-folder target "
                  "(scripts/demo does)")
-    db_port, host_port, topic_port = (args.db_port, args.host_port,
-                                      args.topic_port)
-    for port, option in ((db_port, "--db-port"), (host_port, "--host-port"),
-                         (topic_port, "--topic-port")):
-        check_port_free(port, option)
+    return app
+
+
+def fresh_work_folder(build):
     # One work folder, emptied at each start: the last run's logs and keys
     # stay readable, and nothing piles up in /tmp.
-    work = os.path.join(os.path.abspath(args.build), "demo-run")
+    work = os.path.join(os.path.abspath(build), "demo-run")
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
-    log_path = os.path.join(work, "gridboard.log")
-    log = open(log_path, "a")
-    keys = {"masterKey": new_function_key(),
-            "functionKeys": {"default": new_function_key()},
-            "systemKeys": {"eventgrid_extension": new_function_key()}}
-    topic_key = new_key()
-    database_uri = f"mongodb://127.0.0.1:{db_port}/?retryWrites=false"
+    return work
+
+
+def write_run_files(work, args, keys, topic_key, database_uri):
+    """keys.json and local.settings.json for the host, topic.json for the
+    topic, subscribed to the host's GameCompleted webhook."""
     settings = {"IsEncrypted": False, "Values": {
         "FUNCTIONS_WORKER_RUNTIME": "custom",
         "COSMOS_CONNECTION_STRING": database_uri,
         "COSMOS_DATABASE": "rockpaperscissors",
         "LEADERBOARD_TTL_SECONDS": "86400",
         "EVENT_GRID_TOPIC_ENDPOINT":
-            f"http://127.0.0.1:{topic_port}/api/events",
+            f"http://127.0.0.1:{args.topic_port}/api/events",
         "EVENT_GRID_TOPIC_KEY": topic_key,
         "GRIDBOARD_ENABLE_GENERATE": "true"}}
-    webhook = (f"http://127.0.0.1:{host_port}/runtime/webhooks/eventgrid?"
-               "functionName=GameCompleted&code=" +
+    webhook = (f"http://127.0.0.1:{args.host_port}/runtime/webhooks/"
+               "eventgrid?functionName=GameCompleted&code=" +
                urllib.parse.quote(keys["systemKeys"]["eventgrid_extension"]))
-    topic = {"name": "gameapi", "listen": f"127.0.0.1:{topic_port}",
+    topic = {"name": "gameapi", "listen": f"127.0.0.1:{args.topic_port}",
              "keys": [topic_key], "deadLetterDir": os.path.join(work,
                                                                 "deadletter"),
              "subscriptions": [{"name": "gridboard-stats",
@@ -189,71 +187,81 @@ def main():
         with open(os.path.join(work, name), "w") as f:
             json.dump(content, f, indent=2)
 
-    procs = []
-    try:
-        print(f"demo: starting FerretDB, the Functions host ({app}) and the "
-              "Event Grid topic", flush=True)
-        procs.append(subprocess.Popen(
-            [FERRETDB, "-listen-addr", f"127.0.0.1:{db_port}", "-data-dir",
-             os.path.join(work, "data")], stdout=log, stderr=log))
-        wait_for_line(log_path, "ferretdb listening", procs[-1], "FerretDB")
-        procs.append(subprocess.Popen(
-            [sys.executable, os.path.join(ROOT, "tools", "functions_host.py"),
-             "--host-json", os.path.join(app, "host.json"),
-             "--functions", app,
-             "--settings", os.path.join(work, "local.settings.json"),
-             "--keys", os.path.join(work, "keys.json"),
-             "--port", str(host_port)], stdout=log, stderr=log))
-        wait_for_line(log_path, "functions-host listening", procs[-1],
-                      "the Functions host")
-        procs.append(subprocess.Popen(
-            [sys.executable, os.path.join(ROOT, "tools", "eventgrid_topic.py"),
-             "--config", os.path.join(work, "topic.json")],
-            stdout=log, stderr=log))
-        wait_for_line(log_path, "eventgrid-topic listening", procs[-1],
-                      "the Event Grid topic")
 
-        print("demo: posting a season of games to SendResult", flush=True)
-        code = urllib.parse.quote(keys["functionKeys"]["default"])
-        now = dt.datetime.now(dt.timezone.utc)
-        games = season(now, random.Random(7))
-        for i, g in enumerate(games):
-            status, body = request(host_port, "POST",
-                                   f"/api/Stats/SendResult?code={code}", g)
-            if status != 202:
-                sys.exit(f"SendResult answered {status}: {body}")
-            if i % 15 == 0:  # a client retrying: the same event again
-                request(host_port, "POST",
-                        f"/api/Stats/SendResult?code={code}", g)
-        print(f"{len(games)} games posted to SendResult and published to "
-              "Event Grid")
+def start_services(procs, args, app, work, log, log_path):
+    """FerretDB, then the host, then the topic, each awaited before the
+    next, so the topic's validation handshake finds the host up."""
+    print(f"demo: starting FerretDB, the Functions host ({app}) and the "
+          "Event Grid topic", flush=True)
+    procs.append(subprocess.Popen(
+        [FERRETDB, "-listen-addr", f"127.0.0.1:{args.db_port}", "-data-dir",
+         os.path.join(work, "data")], stdout=log, stderr=log))
+    wait_for_line(log_path, "ferretdb listening", procs[-1], "FerretDB")
+    procs.append(subprocess.Popen(
+        [sys.executable, os.path.join(ROOT, "tools", "functions_host.py"),
+         "--host-json", os.path.join(app, "host.json"),
+         "--functions", app,
+         "--settings", os.path.join(work, "local.settings.json"),
+         "--keys", os.path.join(work, "keys.json"),
+         "--port", str(args.host_port)], stdout=log, stderr=log))
+    wait_for_line(log_path, "functions-host listening", procs[-1],
+                  "the Functions host")
+    procs.append(subprocess.Popen(
+        [sys.executable, os.path.join(ROOT, "tools", "eventgrid_topic.py"),
+         "--config", os.path.join(work, "topic.json")],
+        stdout=log, stderr=log))
+    wait_for_line(log_path, "eventgrid-topic listening", procs[-1],
+                  "the Event Grid topic")
 
-        print("demo: waiting until Event Grid has delivered them to "
-              "GameCompleted", flush=True)
-        expected = sum(1 for g in games
-                       if g["Timestamp"] >= iso(minus_one_month(now)))
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            status, board = request(host_port, "GET",
-                                    "/api/Stats/GetStats/Monthly")
-            if status == 200 and board["games"] >= expected:
-                break
-            time.sleep(0.2)
-        else:
-            sys.exit(f"the leaderboard did not fill in time; see {log_path}")
 
-        for period in ("Daily", "Weekly", "Monthly"):
-            status, board = request(host_port, "GET",
-                                    f"/api/Stats/GetStats/{period}")
-            if status != 200:
-                sys.exit(f"GetStats answered {status}: {board}")
-            print_board(board)
-        print(f"\nlogs: {log_path}")
-        print(f"leaderboard page: http://127.0.0.1:{host_port}/api/Stats",
-              flush=True)
+def post_season(host_port, keys):
+    print("demo: posting a season of games to SendResult", flush=True)
+    code = urllib.parse.quote(keys["functionKeys"]["default"])
+    now = dt.datetime.now(dt.timezone.utc)
+    games = season(now, random.Random(7))
+    for i, g in enumerate(games):
+        status, body = request(host_port, "POST",
+                               f"/api/Stats/SendResult?code={code}", g)
+        if status != 202:
+            sys.exit(f"SendResult answered {status}: {body}")
+        if i % 15 == 0:  # a client retrying: the same event again
+            request(host_port, "POST",
+                    f"/api/Stats/SendResult?code={code}", g)
+    print(f"{len(games)} games posted to SendResult and published to "
+          "Event Grid")
+    return games, now
 
-        if args.serve:
-            print(f"""
+
+def wait_for_delivery(host_port, games, now, log_path):
+    print("demo: waiting until Event Grid has delivered them to "
+          "GameCompleted", flush=True)
+    expected = sum(1 for g in games
+                   if g["Timestamp"] >= iso(minus_one_month(now)))
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        status, board = request(host_port, "GET",
+                                "/api/Stats/GetStats/Monthly")
+        if status == 200 and board["games"] >= expected:
+            return
+        time.sleep(0.2)
+    sys.exit(f"the leaderboard did not fill in time; see {log_path}")
+
+
+def print_leaderboards(host_port, log_path):
+    for period in ("Daily", "Weekly", "Monthly"):
+        status, board = request(host_port, "GET",
+                                f"/api/Stats/GetStats/{period}")
+        if status != 200:
+            sys.exit(f"GetStats answered {status}: {board}")
+        print_board(board)
+    print(f"\nlogs: {log_path}")
+    print(f"leaderboard page: http://127.0.0.1:{host_port}/api/Stats",
+          flush=True)
+
+
+def print_endpoints(args, work, database_uri):
+    host_port, topic_port = args.host_port, args.topic_port
+    print(f"""
 Functions host  http://127.0.0.1:{host_port}
   StatsPage     GET  /api/Stats (anonymous): the leaderboard page, open it in a browser
   GetStats      GET  /api/Stats/GetStats/{{Daily|Weekly|Monthly}} (anonymous)
@@ -263,18 +271,54 @@ Functions host  http://127.0.0.1:{host_port}
 Event Grid      http://127.0.0.1:{topic_port}/api/events (key in {os.path.join(work, "topic.json")})
 FerretDB        {database_uri}
 Ctrl-C, SIGTERM or SIGHUP stops everything.""", flush=True)
+
+
+def stop_all(procs):
+    # Last started first: the topic stops before the host it delivers to,
+    # the host before its database.
+    for proc in reversed(procs):
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def main():
+    args = parse_args()
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, stop_on_signal)
+
+    app = app_folder(args.build)
+    for port, option in ((args.db_port, "--db-port"),
+                         (args.host_port, "--host-port"),
+                         (args.topic_port, "--topic-port")):
+        check_port_free(port, option)
+    work = fresh_work_folder(args.build)
+    log_path = os.path.join(work, "gridboard.log")
+    log = open(log_path, "a")
+    keys = {"masterKey": new_function_key(),
+            "functionKeys": {"default": new_function_key()},
+            "systemKeys": {"eventgrid_extension": new_function_key()}}
+    topic_key = new_key()
+    database_uri = f"mongodb://127.0.0.1:{args.db_port}/?retryWrites=false"
+    write_run_files(work, args, keys, topic_key, database_uri)
+
+    procs = []
+    try:
+        start_services(procs, args, app, work, log, log_path)
+        games, now = post_season(args.host_port, keys)
+        wait_for_delivery(args.host_port, games, now, log_path)
+        print_leaderboards(args.host_port, log_path)
+        if args.serve:
+            print_endpoints(args, work, database_uri)
             while True:
                 signal.pause()
     except (KeyboardInterrupt, Stopped):
         pass
     finally:
-        for proc in reversed(procs):
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+        stop_all(procs)
 
 
 if __name__ == "__main__":

@@ -52,14 +52,11 @@ import hashlib
 import hmac
 import heapq
 import http.client
-import http.server
 import ipaddress
 import itertools
 import json
 import os
 import random
-import signal
-import socketserver
 import ssl
 import sys
 import threading
@@ -68,6 +65,8 @@ import urllib.parse
 import uuid
 
 from json_file import load_json_object
+from standin_server import (QuietHandler, ThreadingServer, announce,
+                            serve_until_signalled)
 
 API_VERSION = "2018-01-01"
 EVENT_GRID = "EventGridSchema"
@@ -585,16 +584,8 @@ class Subscription:
 
 # ---------------------------------------------------------------- HTTP
 
-class PublishHandler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class PublishHandler(QuietHandler):
     server_version = "Microsoft-HTTPAPI/2.0"
-    sys_version = ""
-
-    def version_string(self):
-        return self.server_version
-
-    def log_message(self, fmt, *args):
-        pass  # the topic logs what matters itself
 
     def reply(self, status, body=b"", extra=None):
         self.send_response(status)
@@ -683,40 +674,18 @@ class PublishHandler(http.server.BaseHTTPRequestHandler):
     do_PUT = do_DELETE = do_PATCH = method_not_allowed
 
     def do_POST(self):
-        topic = self.server.topic
         url = urllib.parse.urlsplit(self.path)
         if url.path == "/_control/faults":
-            spec = json.loads(self.read_body(65536) or b"{}")
-            with topic.lock:
-                topic.faults = [spec["status"]] * spec.get("count", 1)
-                topic.retry_after = spec.get("retryAfter")
-            return self.reply(204)
+            return self.set_faults()
+        topic = self.server.topic
         try:
             body = self.read_body(topic.max_request)
             if url.path.rstrip("/") != "/api/events":
                 return self.not_found()
-            query = dict(urllib.parse.parse_qsl(url.query))
-            if "api-version" not in query:
-                raise bad_request("The request does not have api-version "
-                                  "query parameter.", "ApiVersionMissing")
-            if query["api-version"] != API_VERSION:
-                raise bad_request(f"The api-version '{query['api-version']}'"
-                                  " is not supported.", "ApiVersionInvalid")
-            scheme = "https" if self.server.tls else "http"
-            resource = f"{scheme}://{self.headers.get('Host', '')}/api/events"
-            topic.authenticate(self.headers, query, resource)
-            if len(body) > topic.max_request:
-                raise PublishError(413, "PayloadTooLarge", "PayloadTooLarge",
-                                   "Payload is larger than the allowed "
-                                   "maximum.")
+            self.admit_publish(url, body)
             fault = topic.next_fault()
             if fault:
-                extra = {"Retry-After": str(topic.retry_after)} \
-                    if topic.retry_after else None
-                return self.fail(PublishError(
-                    fault, http.client.responses.get(fault, "Error")
-                    .replace(" ", ""), "InjectedFault",
-                    f"Injected fault {fault}."), extra)
+                return self.fail_injected(fault)
             events = topic.parse_events(body,
                                         self.headers.get("Content-Type", ""))
         except PublishError as error:
@@ -724,18 +693,58 @@ class PublishHandler(http.server.BaseHTTPRequestHandler):
         self.reply(200)
         topic.accept(events, len(body))
 
+    def set_faults(self):
+        topic = self.server.topic
+        spec = json.loads(self.read_body(65536) or b"{}")
+        with topic.lock:
+            topic.faults = [spec["status"]] * spec.get("count", 1)
+            topic.retry_after = spec.get("retryAfter")
+        self.reply(204)
 
-class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+    def admit_publish(self, url, body):
+        """Raises the PublishError the service answers a publish with
+        before it looks at the events: api-version, then authentication,
+        then the request's size."""
+        topic = self.server.topic
+        query = dict(urllib.parse.parse_qsl(url.query))
+        if "api-version" not in query:
+            raise bad_request("The request does not have api-version "
+                              "query parameter.", "ApiVersionMissing")
+        if query["api-version"] != API_VERSION:
+            raise bad_request(f"The api-version '{query['api-version']}'"
+                              " is not supported.", "ApiVersionInvalid")
+        scheme = "https" if self.server.tls else "http"
+        resource = f"{scheme}://{self.headers.get('Host', '')}/api/events"
+        topic.authenticate(self.headers, query, resource)
+        if len(body) > topic.max_request:
+            raise PublishError(413, "PayloadTooLarge", "PayloadTooLarge",
+                               "Payload is larger than the allowed "
+                               "maximum.")
+
+    def fail_injected(self, fault):
+        topic = self.server.topic
+        extra = {"Retry-After": str(topic.retry_after)} \
+            if topic.retry_after else None
+        self.fail(PublishError(
+            fault, http.client.responses.get(fault, "Error")
+            .replace(" ", ""), "InjectedFault",
+            f"Injected fault {fault}."), extra)
 
 
-def serve(config):
+def listen_address(config):
+    """The configured "host:port" as (host as written, host to bind, port
+    as written); only a loopback host is taken, so the topic never answers
+    beyond this machine."""
     host, _, port = config.get("listen", "127.0.0.1:0").rpartition(":")
     if not ipaddress.ip_address(host.strip("[]")).is_loopback:
         raise SystemExit("listen must be a loopback address")
+    return host, host.strip("[]"), port
+
+
+def serve(config):
+    host, bind_host, port = listen_address(config)
     topic = Topic(config)
-    server = Server((host.strip("[]"), int(port)), PublishHandler)
+    server = ThreadingServer((bind_host, int(port)), PublishHandler)
     server.topic = topic
     server.tls = config.get("tls")
     if server.tls:
@@ -745,15 +754,9 @@ def serve(config):
     for sub in topic.subscriptions:
         sub.start()
     scheme = "https" if server.tls else "http"
-    print(f"eventgrid-topic listening {scheme}://{host}:"
-          f"{server.server_address[1]}/api/events", flush=True)
-
-    def stop(*_):
-        threading.Thread(target=server.shutdown).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    server.serve_forever()
+    announce("eventgrid-topic", f"{scheme}://{host}:"
+             f"{server.server_address[1]}/api/events")
+    serve_until_signalled(server)
     for sub in topic.subscriptions:
         sub.stop()
 

@@ -55,7 +55,6 @@ import base64
 import datetime as dt
 import hmac
 import http.client
-import http.server
 import json
 import os
 import re
@@ -63,7 +62,6 @@ import select
 import shlex
 import signal
 import socket
-import socketserver
 import subprocess
 import sys
 import threading
@@ -72,6 +70,8 @@ import urllib.parse
 import uuid
 
 from json_file import load_json_object
+from standin_server import (QuietHandler, ThreadingServer, announce,
+                            serve_until_signalled)
 
 HOST_VERSION = "4.1037.0.0"
 POLL_SECONDS = 0.025
@@ -540,16 +540,73 @@ def double_encoded(value):
     return json.dumps(value if isinstance(value, str) else str(value))
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+def sys_binding_data(function_name):
+    """Metadata.sys, which the host adds to every invocation."""
+    return {"MethodName": function_name, "UtcNow": utcnow_text(),
+            "RandGuid": str(uuid.uuid4())}
+
+
+def joined_query(text):
+    """The query as Data.req.Query holds it: a repeated name's values
+    comma-joined, as StringValues.ToString() does."""
+    query = {}
+    for name, value in urllib.parse.parse_qsl(text, keep_blank_values=True):
+        query[name] = f"{query[name]},{value}" if name in query else value
+    return query
+
+
+def request_body_text(body, content_type):
+    """Data.req.Body: the text, or base64 where the host takes the body
+    for binary."""
+    binary = content_type.startswith(("application/octet-stream",
+                                      "multipart/"))
+    return base64.b64encode(body).decode() if binary else \
+        body.decode("utf-8", errors="replace")
+
+
+def json_body_binding_data(body):
+    """The top-level properties of a JSON object body that the host binds
+    into Metadata: objects as they are, arrays left out, anything else
+    double encoded."""
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return {}
+    if not isinstance(parsed, dict):
+        return {}
+    return {k: v if isinstance(v, dict) else double_encoded(v)
+            for k, v in parsed.items() if not isinstance(v, list)}
+
+
+def http_trigger_metadata(function, query, params, headers, body,
+                          content_type):
+    metadata = {k: double_encoded(v) for k, v in query.items()
+                if k != "code"}
+    metadata.update({k: double_encoded(v) for k, v in params.items()})
+    if body and content_type.startswith("application/json"):
+        metadata.update(json_body_binding_data(body))
+    metadata["Query"] = query
+    # One comma-joined string a header here, unlike Data.req.Headers.
+    metadata["Headers"] = {k: ", ".join(v) for k, v in headers.items()}
+    metadata["sys"] = sys_binding_data(function.name)
+    return metadata
+
+
+def http_output(function, reply):
+    """The value the handler set for the function's http output binding
+    (res unless function.json names another), or None."""
+    outputs = next((v for k, v in reply.items()
+                    if k.lower() == "outputs"), None) or {}
+    out_name = next((b["name"] for b in function.outputs
+                     if b.get("type") == "http"), "res")
+    res = outputs.get(out_name)
+    if res is None and out_name == "$return":
+        res = reply.get("ReturnValue")
+    return res
+
+
+class Handler(QuietHandler):
     server_version = "Kestrel"
-    sys_version = ""
-
-    def version_string(self):
-        return self.server_version
-
-    def log_message(self, fmt, *args):
-        pass
 
     def send(self, status, body=b"", headers=None):
         self.send_response(status)
@@ -611,70 +668,55 @@ class Handler(http.server.BaseHTTPRequestHandler):
     # -- HTTP triggers -------------------------------------------------
 
     def http_trigger(self, function, url, params, body):
-        host = self.server.host
-        query = {}
-        for name, value in urllib.parse.parse_qsl(url.query,
-                                                  keep_blank_values=True):
-            query[name] = f"{query[name]},{value}" if name in query else value
-        identity = {"AuthenticationType": None, "IsAuthenticated": False,
-                    "Claims": []}
-        if function.auth_level != "anonymous":
-            granted = host.key_level(function.name,
-                                     query.get("code") or
-                                     self.headers.get("x-functions-key"))
-            if not granted or (function.auth_level == "admin" and
-                               granted[0] != "Admin"):
-                return self.send(401)
-            identity = {"AuthenticationType": "WebJobsAuthLevel",
-                        "IsAuthenticated": True,
-                        "Claims": [{"Type": AUTH_LEVEL_CLAIM,
-                                    "Value": granted[0]},
-                                   {"Type": KEY_ID_CLAIM,
-                                    "Value": granted[1]}]}
+        query = joined_query(url.query)
+        identity = self.caller_identity(function, query)
+        if identity is None:
+            return self.send(401)
         headers = {}
         for name, value in self.headers.items():
             headers.setdefault(name, []).append(value)
-        req = {"Url": f"http://{self.headers.get('Host', 'localhost')}"
-                      f"{self.path}",
-               "Method": self.command, "Query": query, "Headers": headers,
-               "Params": params, "Identities": [identity]}
         content_type = self.headers.get("Content-Type", "")
-        if body:
-            binary = content_type.startswith(("application/octet-stream",
-                                              "multipart/"))
-            req["Body"] = base64.b64encode(body).decode() if binary else \
-                body.decode("utf-8", errors="replace")
-        metadata = {k: double_encoded(v) for k, v in query.items()
-                    if k != "code"}
-        metadata.update({k: double_encoded(v) for k, v in params.items()})
-        if body and content_type.startswith("application/json"):
-            try:
-                parsed = json.loads(body)
-            except ValueError:
-                parsed = None
-            if isinstance(parsed, dict):
-                for k, v in parsed.items():
-                    if not isinstance(v, list):
-                        metadata[k] = v if isinstance(v, dict) else \
-                            double_encoded(v)
-        metadata["Query"] = query
-        metadata["Headers"] = {k: ", ".join(v) for k, v in headers.items()}
-        metadata["sys"] = {"MethodName": function.name,
-                           "UtcNow": utcnow_text(),
-                           "RandGuid": str(uuid.uuid4())}
+        req = self.request_binding(query, headers, params, identity, body,
+                                   content_type)
+        metadata = http_trigger_metadata(function, query, params, headers,
+                                         body, content_type)
         try:
-            reply = host.invoke(function.name, {
+            reply = self.server.host.invoke(function.name, {
                 "Data": {function.binding: req}, "Metadata": metadata})
         except InvocationFailed as e:
             Log.line(f"{function.name}: {e}", "Error")
             return self.send(500)
-        outputs = next((v for k, v in reply.items()
-                        if k.lower() == "outputs"), None) or {}
-        out_name = next((b["name"] for b in function.outputs
-                         if b.get("type") == "http"), "res")
-        res = outputs.get(out_name)
-        if res is None and out_name == "$return":
-            res = reply.get("ReturnValue")
+        self.answer_http_output(function, http_output(function, reply))
+
+    def caller_identity(self, function, query):
+        """The identity the host's key check puts in Data.req.Identities,
+        or None when the key does not grant the function's authLevel."""
+        if function.auth_level == "anonymous":
+            return {"AuthenticationType": None, "IsAuthenticated": False,
+                    "Claims": []}
+        granted = self.server.host.key_level(
+            function.name,
+            query.get("code") or self.headers.get("x-functions-key"))
+        if not granted or (function.auth_level == "admin" and
+                           granted[0] != "Admin"):
+            return None
+        return {"AuthenticationType": "WebJobsAuthLevel",
+                "IsAuthenticated": True,
+                "Claims": [{"Type": AUTH_LEVEL_CLAIM, "Value": granted[0]},
+                           {"Type": KEY_ID_CLAIM, "Value": granted[1]}]}
+
+    def request_binding(self, query, headers, params, identity, body,
+                        content_type):
+        """Data.req, the HTTP request as the host hands it over."""
+        req = {"Url": f"http://{self.headers.get('Host', 'localhost')}"
+                      f"{self.path}",
+               "Method": self.command, "Query": query, "Headers": headers,
+               "Params": params, "Identities": [identity]}
+        if body:
+            req["Body"] = request_body_text(body, content_type)
+        return req
+
+    def answer_http_output(self, function, res):
         if res is None:
             return self.send(200)
         if not isinstance(res, dict):
@@ -696,21 +738,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
     # -- the Event Grid webhook ----------------------------------------
 
     def event_grid(self, url, body):
-        host = self.server.host
         query = dict(urllib.parse.parse_qsl(url.query))
-        if not host.system_key_ok(query.get("code") or
-                                  self.headers.get("x-functions-key")):
+        if not self.server.host.system_key_ok(
+                query.get("code") or self.headers.get("x-functions-key")):
             return self.send(401)
         name = query.get("functionName", "")
-        function = next((f for n, f in host.functions.items()
-                         if n.lower() == name.lower()), None)
-        if not function or function.type != "eventGridTrigger":
+        function = self.event_grid_function(name)
+        if not function:
             return self.send(404, f"cannot find function: '{name}'".encode())
         if self.command == "OPTIONS":
-            origin = self.headers.get("WebHook-Request-Origin", "")
-            allowed = origin if origin.lower().endswith(EVENT_GRID_ORIGINS) \
-                else "eventgrid.azure.net"
-            return self.send(200, headers={"Webhook-Allowed-Origin": allowed})
+            return self.answer_abuse_check()
         if self.command != "POST":
             return self.send(405)
         kind = (self.headers.get("aeg-event-type") or "").lower()
@@ -719,41 +756,63 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except ValueError:
             return self.send(400, b"The request body is not JSON.")
         if kind == "subscriptionvalidation":
-            first = events[0] if isinstance(events, list) and events else \
-                events
-            data = first.get("data") if isinstance(first, dict) else None
-            if isinstance(data, str):
-                data = json.loads(data)
-            code = data.get("validationCode") if isinstance(data, dict) \
-                else None
-            # StringContent(JsonSerializer.Serialize(...)): compact JSON
-            # sent as text/plain; charset=utf-8.
-            return self.send(200, json.dumps(
-                {"validationResponse": code}, separators=(",", ":"))
-                .encode(), {"Content-Type": "text/plain; charset=utf-8"})
+            return self.answer_validation(events)
         if kind == "unsubscribe":
             return self.send(202)
         if kind != "notification":
             return self.send(400)
+        self.answer_notification(function, events)
+
+    def event_grid_function(self, name):
+        """The eventGridTrigger function the webhook's functionName names,
+        matched without regard to case, or None."""
+        function = next((f for n, f in self.server.host.functions.items()
+                         if n.lower() == name.lower()), None)
+        if not function or function.type != "eventGridTrigger":
+            return None
+        return function
+
+    def answer_abuse_check(self):
+        origin = self.headers.get("WebHook-Request-Origin", "")
+        allowed = origin if origin.lower().endswith(EVENT_GRID_ORIGINS) \
+            else "eventgrid.azure.net"
+        self.send(200, headers={"Webhook-Allowed-Origin": allowed})
+
+    def answer_validation(self, events):
+        first = events[0] if isinstance(events, list) and events else \
+            events
+        data = first.get("data") if isinstance(first, dict) else None
+        if isinstance(data, str):
+            data = json.loads(data)
+        code = data.get("validationCode") if isinstance(data, dict) \
+            else None
+        # StringContent(JsonSerializer.Serialize(...)): compact JSON
+        # sent as text/plain; charset=utf-8.
+        self.send(200, json.dumps(
+            {"validationResponse": code}, separators=(",", ":"))
+            .encode(), {"Content-Type": "text/plain; charset=utf-8"})
+
+    def answer_notification(self, function, events):
         if isinstance(events, dict):
             events = [events]
         if not isinstance(events, list):
             return self.send(400)
+        failures = self.invoke_each(function, events)
+        if failures:
+            Log.line(f"{function.name}: {len(failures)} of {len(events)} "
+                     f"invocations failed: {failures[0]}", "Error")
+            return self.send(500, failures[0].encode())
+        self.send(202)
 
-        def run(event):
-            data = event.get("data") if isinstance(event, dict) else None
-            return host.invoke(function.name, {
-                "Data": {function.binding: event},
-                "Metadata": {"data": data, "sys": {
-                    "MethodName": function.name, "UtcNow": utcnow_text(),
-                    "RandGuid": str(uuid.uuid4())}}})
-
-        # Task.WhenAll: every element invoked at once, however many.
+    def invoke_each(self, function, events):
+        """Invokes the function once per event, all at once however many
+        (Task.WhenAll); returns what each failed invocation reported, in
+        the events' order."""
         results = [None] * len(events)
 
         def run_one(i, event):
             try:
-                run(event)
+                self.invoke_event(function, event)
             except InvocationFailed as e:
                 results[i] = str(e)
             except Exception as e:  # noqa: BLE001 - reported as a failure
@@ -765,20 +824,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
             t.start()
         for t in threads:
             t.join()
-        failures = [r for r in results if r is not None]
-        if failures:
-            Log.line(f"{function.name}: {len(failures)} of {len(events)} "
-                     f"invocations failed: {failures[0]}", "Error")
-            return self.send(500, failures[0].encode())
-        self.send(202)
+        return [r for r in results if r is not None]
+
+    def invoke_event(self, function, event):
+        data = event.get("data") if isinstance(event, dict) else None
+        return self.server.host.invoke(function.name, {
+            "Data": {function.binding: event},
+            "Metadata": {"data": data,
+                         "sys": sys_binding_data(function.name)}})
 
 
-class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-def main():
+def parse_args():
     parser = argparse.ArgumentParser(description="A local Functions host.")
     parser.add_argument("--host-json", default="host.json")
     parser.add_argument("--functions", default="function-app",
@@ -792,13 +848,11 @@ def main():
     parser.add_argument("--settings", help="local.settings.json")
     parser.add_argument("--keys", help="keys.json")
     parser.add_argument("--port", type=int, default=7071)
-    args = parser.parse_args()
+    return parser.parse_args()
 
-    host = Host(args)
-    server = Server(("127.0.0.1", args.port), Handler)
-    server.host = host
-    port = server.server_address[1]
-    host.start()
+
+def log_functions(host, port):
+    """The function list the host prints at start."""
     for name, f in host.functions.items():
         if f.type == "httpTrigger":
             route = "/".join(f.route.parts)
@@ -806,14 +860,18 @@ def main():
                      f"http://127.0.0.1:{port}/{host.prefix}/{route}")
         else:
             Log.line(f"{name}: {f.type}")
-    print(f"functions-host listening http://127.0.0.1:{port}", flush=True)
 
-    def stop(*_):
-        threading.Thread(target=server.shutdown).start()
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    server.serve_forever()
+def main():
+    args = parse_args()
+    host = Host(args)
+    server = ThreadingServer(("127.0.0.1", args.port), Handler)
+    server.host = host
+    port = server.server_address[1]
+    host.start()
+    log_functions(host, port)
+    announce("functions-host", f"http://127.0.0.1:{port}")
+    serve_until_signalled(server)
     host.worker.stop()
     host.client.close()
     sys.exit(1 if host.worker.gave_up else 0)
