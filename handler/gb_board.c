@@ -134,39 +134,34 @@ static bool in_window(int64_t t, int64_t start, int64_t end)
   return t >= start && t <= end;
 }
 
+/* The change of winner, added (zeroed) if the step has none; NULL with
+ * err filled: GB_ERR_TOO_LARGE past GB_BOARD_PLAN_MAX winners, or out of
+ * memory. */
 static struct gb_board_change *change_for(struct gb_board_step *step,
-                                          const char *winner)
+                                          const char *winner,
+                                          struct gb_error *err)
 {
   struct gb_board_change *c;
 
   for (size_t i = 0; i < step->change_count; i++)
     if (strcmp(step->changes[i].winner, winner) == 0)
       return &step->changes[i];
-  if (step->change_count >= GB_BOARD_PLAN_MAX)
-    return NULL;
-  if (step->change_count == step->change_cap) {
-    size_t cap = step->change_cap ? 2 * step->change_cap : 16;
-    if (cap > GB_BOARD_PLAN_MAX)
-      cap = GB_BOARD_PLAN_MAX;
-    c = realloc(step->changes, cap * sizeof(*c));
-    if (!c)
-      return NULL;
-    step->changes = c;
-    step->change_cap = cap;
-  }
-  c = &step->changes[step->change_count++];
-  memset(c, 0, sizeof(*c));
-  snprintf(c->winner, sizeof(c->winner), "%s", winner);
+  c = gb_dynbuf_grow(&step->change_list, 1, err);
+  /* Growth may have moved the items. */
+  step->changes = step->change_list.items;
+  step->change_count = step->change_list.count;
+  if (c)
+    snprintf(c->winner, sizeof(c->winner), "%s", winner);
   return c;
 }
 
 /* Applies a game's change of status: sign +1 entering period p, -1
- * leaving it. False when the step holds too many winners. */
+ * leaving it. False as change_for fails. */
 static bool apply(struct gb_board_step *step, const struct gb_board_game *g,
-                  int p, int sign)
+                  int p, int sign, struct gb_error *err)
 {
   struct gb_board_period *bp = &step->next.periods[p];
-  struct gb_board_change *c = change_for(step, g->winner);
+  struct gb_board_change *c = change_for(step, g->winner, err);
 
   if (!c)
     return false;
@@ -230,8 +225,11 @@ bool gb_board_step_begin(struct gb_board_step *step,
 {
   struct gb_board *next = &step->next;
   size_t new_games = 0;
+  struct gb_error err = {0};
 
   memset(step, 0, sizeof(*step));
+  gb_dynbuf_init(&step->change_list, sizeof(struct gb_board_change),
+                 GB_BOARD_PLAN_MAX);
   *too_much = false;
   step->prev = prev;
   step->now_ms = now_ms;
@@ -280,8 +278,8 @@ bool gb_board_step_begin(struct gb_board_step *step,
     new_games++;
     for (int p = 0; p < GB_PERIOD_COUNT; p++)
       if (in_window(g->timestamp_ms, next->periods[p].start_ms, now_ms) &&
-          !apply(step, g, p, +1)) {
-        *too_much = step->change_count >= GB_BOARD_PLAN_MAX;
+          !apply(step, g, p, +1, &err)) {
+        *too_much = err.kind == GB_ERR_TOO_LARGE;
         return false;
       }
   }
@@ -299,8 +297,8 @@ bool gb_board_step_begin(struct gb_board_step *step,
           in_window(g->timestamp_ms, prev->periods[p].start_ms, prev->end_ms);
       bool is = in_window(g->timestamp_ms, next->periods[p].start_ms, now_ms);
 
-      if (was != is && !apply(step, g, p, is ? +1 : -1)) {
-        *too_much = step->change_count >= GB_BOARD_PLAN_MAX;
+      if (was != is && !apply(step, g, p, is ? +1 : -1, &err)) {
+        *too_much = err.kind == GB_ERR_TOO_LARGE;
         return false;
       }
     }
@@ -507,11 +505,11 @@ bool gb_board_step_refill(struct gb_board_step *step, enum gb_period period,
 void gb_board_step_cleanup(struct gb_board_step *step)
 {
   gb_board_cleanup(&step->next);
-  free(step->changes);
+  gb_dynbuf_free(&step->change_list);
   free(step->confirmed);
   step->changes = NULL;
   step->confirmed = NULL;
-  step->change_count = step->change_cap = 0;
+  step->change_count = 0;
 }
 
 void gb_board_leaderboard(const struct gb_board *board, enum gb_period period,

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gb_dynbuf.h"
 #include "gb_game.h"
 #include "gb_leaderboard.h"
 
@@ -115,11 +116,16 @@ struct gb_board_step {
   const struct gb_board *prev;
   int64_t now_ms;
   struct gb_board next; /* being built */
-  size_t change_count, change_cap;
-  struct gb_board_change *changes; /* owned */
-  bool *confirmed;                 /* per entry of prev's plan; owned */
-  bool all_pending_taken;          /* every pending game read was taken in */
-  unsigned refill; /* periods whose ranking needs the tallies */
+  /* The changes: at most GB_BOARD_PLAN_MAX, as each becomes a plan
+   * entry. change_count and changes repeat change_list's count and items
+   * for the step's readers (gb_tally_memo, the store); only gb_board.c
+   * grows the list, and it keeps them equal. */
+  struct gb_dynbuf change_list;
+  size_t change_count;
+  struct gb_board_change *changes;
+  bool *confirmed;        /* per entry of prev's plan; owned */
+  bool all_pending_taken; /* every pending game read was taken in */
+  unsigned refill;        /* periods whose ranking needs the tallies */
 };
 
 /* First half of a refresh from prev to now_ms: takes in up to

@@ -14,6 +14,7 @@
 
 #include "gb_board.h"
 #include "gb_db_error.h"
+#include "gb_dynbuf.h"
 #include "gb_log.h"
 #include "gb_time.h"
 
@@ -26,6 +27,19 @@
 /* Refreshes one call makes while games stay pending beyond the bound of
  * one refresh. */
 #define REFRESH_ROUNDS 64
+/* Games one read of the pending games returns at most (the 400 of
+ * docs/internals/leaderboards.md): as many as a board's take list
+ * holds. */
+#define PENDING_READ_MAX (2 * GB_BOARD_TAKE_MAX)
+/* A refresh's pending games: one pending read, then at most the Ids of
+ * the previous board's take list (2 * GB_BOARD_TAKE_MAX, the bound
+ * gb_board_add_take keeps) read apart and added once each. */
+#define PENDING_MAX (PENDING_READ_MAX + 2 * GB_BOARD_TAKE_MAX)
+/* Winners one period of a rebuild tallies. Nothing else bounds the
+ * players, so this is a choice: 26 MB of list and 2,500 update commands
+ * at most, far beyond any workshop, so that a deployment past it fails
+ * the rebuild with that said instead of running out of memory. */
+#define REBUILD_WINNERS_MAX 100000
 /* When a board's journal is written out with it (journal_due). */
 #define JOURNAL_EVERY 4
 #define JOURNAL_TAKES 16
@@ -42,6 +56,17 @@ bool gb_store_out_of_memory(bson_error_t *error)
 {
   bson_set_error(error, GB_STORE_ERROR_DOMAIN, GB_STORE_OUT_OF_MEMORY,
                  "out of memory");
+  return false;
+}
+
+/* A list's growth that failed (gb_dynbuf), as the store reports it. */
+static bool list_failed(bson_error_t *error, const char *what,
+                        const struct gb_error *err)
+{
+  if (err->kind != GB_ERR_TOO_LARGE)
+    return gb_store_out_of_memory(error);
+  bson_set_error(error, GB_STORE_ERROR_DOMAIN, GB_STORE_TOO_MANY, "%s: %s",
+                 what, err->message);
   return false;
 }
 
@@ -508,10 +533,11 @@ static bool write_board(mongoc_database_t *db, const struct gb_board *prev,
 
 /* ================ Games ================ */
 
-struct game_list {
-  size_t count, cap, max;
-  struct gb_board_game *items;
-};
+/* The lists of games below are gb_dynbufs of struct gb_board_game. */
+static void game_list_init(struct gb_dynbuf *list, size_t max)
+{
+  gb_dynbuf_init(list, sizeof(struct gb_board_game), max);
+}
 
 static bool game_from_bson(const bson_t *doc, struct gb_board_game *g)
 {
@@ -552,14 +578,14 @@ static bool game_from_bson(const bson_t *doc, struct gb_board_game *g)
   return seen == 127;
 }
 
-/* Reads games matching filter into list, at most list->max; *more true
- * when there were more. */
+/* Reads games matching filter into list until it holds limit games
+ * (within its maximum); *more true when there were more. */
 static bool read_games(mongoc_collection_t *games, const bson_t *filter,
-                       struct game_list *list, bool *more,
+                       struct gb_dynbuf *list, size_t limit, bool *more,
                        bson_error_t *error)
 {
   bson_t *opts =
-      BCON_NEW("limit", BCON_INT64((int64_t)list->max + 1), "projection", "{",
+      BCON_NEW("limit", BCON_INT64((int64_t)limit + 1), "projection", "{",
                "WinnerEmail", BCON_INT32(1), "Timestamp", BCON_INT32(1),
                "RockCount", BCON_INT32(1), "PaperCount", BCON_INT32(1),
                "ScissorsCount", BCON_INT32(1), "k", BCON_INT32(1), "}");
@@ -570,27 +596,17 @@ static bool read_games(mongoc_collection_t *games, const bson_t *filter,
 
   *more = false;
   while (ok && mongoc_cursor_next(cursor, &doc)) {
-    if (list->count == list->max) {
+    struct gb_board_game g;
+    struct gb_error err;
+
+    if (list->count == limit) {
       *more = true;
       break;
     }
-    if (list->count == list->cap) {
-      size_t cap = list->cap ? 2 * list->cap : 64;
-      struct gb_board_game *grown;
-      if (cap > list->max)
-        cap = list->max;
-      grown = realloc(list->items, cap * sizeof(*grown));
-      if (!grown) {
-        ok = gb_store_out_of_memory(error);
-        break;
-      }
-      list->items = grown;
-      list->cap = cap;
-    }
-    if (!game_from_bson(doc, &list->items[list->count]))
+    if (!game_from_bson(doc, &g))
       ok = gb_store_bad_reply(error, "stored game");
-    else
-      list->count++;
+    else if (!gb_dynbuf_push(list, &g, &err))
+      ok = list_failed(error, "reading games", &err);
   }
   if (ok && mongoc_cursor_error(cursor, error))
     ok = false;
@@ -599,19 +615,13 @@ static bool read_games(mongoc_collection_t *games, const bson_t *filter,
   return ok;
 }
 
-static bool list_push(struct game_list *list, const struct gb_board_game *g,
+static bool list_push(struct gb_dynbuf *list, const struct gb_board_game *g,
                       bson_error_t *error)
 {
-  if (list->count == list->cap) {
-    size_t cap = list->cap ? 2 * list->cap : 64;
-    struct gb_board_game *grown = realloc(list->items, cap * sizeof(*grown));
+  struct gb_error err;
 
-    if (!grown)
-      return gb_store_out_of_memory(error);
-    list->items = grown;
-    list->cap = cap;
-  }
-  list->items[list->count++] = *g;
+  if (!gb_dynbuf_push(list, g, &err))
+    return list_failed(error, "listing games", &err);
   return true;
 }
 
@@ -630,14 +640,15 @@ static void append_ids(bson_t *doc, const char *op,
   bson_append_array_end(doc, &in);
 }
 
-static bool read_pending(mongoc_collection_t *games, struct game_list *list,
+/* Into list, emptied first. */
+static bool read_pending(mongoc_collection_t *games, struct gb_dynbuf *list,
                          bool *complete, bson_error_t *error)
 {
   bson_t *filter = BCON_NEW("k", BCON_INT64(0));
   bool more, ok;
 
-  list->max = 2 * GB_BOARD_TAKE_MAX;
-  ok = read_games(games, filter, list, &more, error);
+  gb_dynbuf_reset(list);
+  ok = read_games(games, filter, list, PENDING_READ_MAX, &more, error);
   *complete = !more;
   bson_destroy(filter);
   return ok;
@@ -647,36 +658,40 @@ static bool read_pending(mongoc_collection_t *games, struct game_list *list,
  * pending read did not return. */
 static bool read_unmarked_takes(mongoc_collection_t *games,
                                 const struct gb_board *prev,
-                                struct game_list *pending,
+                                struct gb_dynbuf *pending,
                                 bson_error_t *error)
 {
   bson_t filter = BSON_INITIALIZER, id;
-  struct game_list found = {0};
+  struct gb_dynbuf found;
   bool more, ok;
 
+  /* No more than the Ids asked for. */
+  game_list_init(&found, prev->take_count);
   bson_append_document_begin(&filter, "_id", -1, &id);
   append_ids(&id, "$in", prev);
   bson_append_document_end(&filter, &id);
   BSON_APPEND_INT64(&filter, "k", 0);
-  found.max = prev->take_count;
-  ok = read_games(games, &filter, &found, &more, error);
+  ok = read_games(games, &filter, &found, found.max, &more, error);
   for (size_t i = 0; ok && i < found.count; i++) {
+    const struct gb_board_game *g = gb_dynbuf_at(&found, i);
     bool listed = false;
 
-    for (size_t j = 0; j < pending->count && !listed; j++)
-      listed = strcmp(pending->items[j].id, found.items[i].id) == 0;
+    for (size_t j = 0; j < pending->count && !listed; j++) {
+      const struct gb_board_game *p = gb_dynbuf_at(pending, j);
+      listed = strcmp(p->id, g->id) == 0;
+    }
     if (listed)
       continue;
-    ok = list_push(pending, &found.items[i], error);
+    ok = list_push(pending, g, error);
   }
-  free(found.items);
+  gb_dynbuf_free(&found);
   bson_destroy(&filter);
   return ok;
 }
 
 static bool read_edges(mongoc_collection_t *games,
                        const struct gb_time_range *ranges, size_t count,
-                       struct game_list *list, bool *too_many,
+                       struct gb_dynbuf *list, bool *too_many,
                        bson_error_t *error)
 {
   bson_t filter = BSON_INITIALIZER, or, item, range;
@@ -684,8 +699,7 @@ static bool read_edges(mongoc_collection_t *games,
   const char *k;
   bool ok;
 
-  list->count = 0;
-  list->max = GB_BOARD_EDGE_MAX;
+  gb_dynbuf_reset(list);
   *too_many = false;
   if (count == 0)
     return true;
@@ -700,7 +714,7 @@ static bool read_edges(mongoc_collection_t *games,
     bson_append_document_end(& or, &item);
   }
   bson_append_array_end(&filter, & or);
-  ok = read_games(games, &filter, list, too_many, error);
+  ok = read_games(games, &filter, list, GB_BOARD_EDGE_MAX, too_many, error);
   bson_destroy(&filter);
   return ok;
 }
@@ -720,15 +734,16 @@ static bool in_ranges(int64_t t, const struct gb_time_range *ranges,
  * its take list are left out: the caller knows them unmarked. */
 static bool read_pending_and_edges(
     mongoc_collection_t *games, const struct gb_time_range *ranges,
-    size_t count, const struct gb_board *unlisted, struct game_list *pending,
-    struct game_list *edges, bool *complete, bson_error_t *error)
+    size_t count, const struct gb_board *unlisted, struct gb_dynbuf *pending,
+    struct gb_dynbuf *edges, bool *complete, bson_error_t *error)
 {
   bson_t filter = BSON_INITIALIZER, or, item, sub;
-  struct game_list all = {.max = 2 * GB_BOARD_TAKE_MAX};
+  struct gb_dynbuf all;
   char key[16];
   const char *k;
   bool more = false, ok;
 
+  game_list_init(&all, PENDING_READ_MAX);
   bson_append_array_begin(&filter, "$or", -1, & or);
   bson_append_document_begin(& or, "0", -1, &item);
   BSON_APPEND_INT64(&item, "k", 0);
@@ -748,17 +763,17 @@ static bool read_pending_and_edges(
     bson_append_document_end(& or, &item);
   }
   bson_append_array_end(&filter, & or);
-  ok = read_games(games, &filter, &all, &more, error);
+  ok = read_games(games, &filter, &all, all.max, &more, error);
   *complete = ok && !more;
   for (size_t i = 0; ok && *complete && i < all.count; i++) {
-    const struct gb_board_game *g = &all.items[i];
+    const struct gb_board_game *g = gb_dynbuf_at(&all, i);
 
     if (!g->marked && !(unlisted && gb_board_takes(unlisted, g->id)))
       ok = list_push(pending, g, error);
     if (ok && in_ranges(g->timestamp_ms, ranges, count))
       ok = list_push(edges, g, error);
   }
-  free(all.items);
+  gb_dynbuf_free(&all);
   bson_destroy(&filter);
   return ok;
 }
@@ -1034,9 +1049,11 @@ static bool rebuild_period(mongoc_collection_t *games,
   mongoc_cursor_t *cursor;
   const bson_t *doc;
   bool ok = true;
-  struct gb_ranked *all = NULL;
-  size_t count = 0, cap = 0;
+  struct gb_dynbuf winners;
+  const struct gb_ranked *all;
+  size_t count;
 
+  gb_dynbuf_init(&winners, sizeof(struct gb_ranked), REBUILD_WINNERS_MAX);
   for (int i = 0; ok && i < 4; i++) {
     pipeline = sums[i]
                    ? BCON_NEW("pipeline", "[", BCON_DOCUMENT(match), "{",
@@ -1069,6 +1086,7 @@ static bool rebuild_period(mongoc_collection_t *games,
   while (ok && mongoc_cursor_next(cursor, &doc)) {
     bson_iter_t it;
     struct gb_ranked r;
+    struct gb_error err;
 
     if (!bson_iter_init_find(&it, doc, "_id") ||
         !read_text(&it, r.winner, sizeof(r.winner)) ||
@@ -1077,17 +1095,10 @@ static bool rebuild_period(mongoc_collection_t *games,
       ok = gb_store_bad_reply(error, "winner total");
       break;
     }
-    if (count == cap) {
-      struct gb_ranked *grown;
-      cap = cap ? 2 * cap : 64;
-      grown = realloc(all, cap * sizeof(*grown));
-      if (!grown) {
-        ok = gb_store_out_of_memory(error);
-        break;
-      }
-      all = grown;
+    if (!gb_dynbuf_push(&winners, &r, &err)) {
+      ok = list_failed(error, "rebuilding a period's winners", &err);
+      break;
     }
-    all[count++] = r;
   }
   if (cursor) {
     if (ok && mongoc_cursor_error(cursor, error))
@@ -1096,6 +1107,8 @@ static bool rebuild_period(mongoc_collection_t *games,
   }
   bson_destroy(pipeline);
 
+  all = winners.items;
+  count = winners.count;
   for (size_t from = 0; ok && from < count; from += STATEMENTS_PER_COMMAND) {
     mongoc_bulk_operation_t *bulk =
         mongoc_collection_create_bulk_operation_with_opts(tallies, NULL);
@@ -1137,7 +1150,7 @@ static bool rebuild_period(mongoc_collection_t *games,
     }
     bp->more = count > bp->top_count;
   }
-  free(all);
+  gb_dynbuf_free(&winners);
   bson_destroy(match);
   return ok;
 }
@@ -1470,7 +1483,7 @@ static void remember_written(struct gb_store *store,
  * game ("") only when none is. */
 static size_t awaited_taken(const struct gb_store *store,
                             const struct gb_board *prev,
-                            const struct game_list *pending, size_t fresh)
+                            const struct gb_dynbuf *pending, size_t fresh)
 {
   for (size_t a = 0; a < store->awaited_count; a++) {
     const char *id = store->awaited[a].id;
@@ -1478,7 +1491,7 @@ static size_t awaited_taken(const struct gb_store *store,
     if (!*id && fresh > 0)
       return a;
     for (size_t i = 0; *id && i < pending->count; i++) {
-      const struct gb_board_game *g = &pending->items[i];
+      const struct gb_board_game *g = gb_dynbuf_at(pending, i);
 
       if (!g->marked && strcmp(g->id, id) == 0 && !gb_board_takes(prev, id))
         return a;
@@ -1497,7 +1510,7 @@ static bool refresh_op(mongoc_database_t *db, void *vctx, bson_error_t *error)
       mongoc_database_get_collection(db, GB_STORE_TALLIES);
   struct gb_board prev;
   struct gb_board_step step;
-  struct game_list pending = {0}, edges = {0};
+  struct gb_dynbuf pending, edges;
   struct gb_time_range ranges[GB_BOARD_RANGES];
   bool ok, found = false, complete = false, too_much = false, began = false;
   bool takes_known = false, have_edges = false;
@@ -1508,6 +1521,9 @@ static bool refresh_op(mongoc_database_t *db, void *vctx, bson_error_t *error)
 
   memset(&prev, 0, sizeof(prev));
   memset(&step, 0, sizeof(step));
+  game_list_init(&pending, PENDING_MAX);
+  /* read_edges's bound; the combined read adds PENDING_READ_MAX at most. */
+  game_list_init(&edges, GB_BOARD_EDGE_MAX);
   ctx->won = false;
   ctx->skipped = false;
   ctx->declined = false;
@@ -1545,7 +1561,7 @@ static bool refresh_op(mongoc_database_t *db, void *vctx, bson_error_t *error)
   /* Left out of the read, prev's games all stay listed. */
   takes_known = complete && !journal_unwritten;
   if (ok && !complete) {
-    pending.count = edges.count = 0;
+    gb_dynbuf_reset(&edges);
     ok = read_pending(games, &pending, &complete, error);
     takes_known = complete;
   }
@@ -1670,8 +1686,8 @@ done:
   if (began)
     gb_board_step_cleanup(&step);
   gb_board_cleanup(&prev);
-  free(pending.items);
-  free(edges.items);
+  gb_dynbuf_free(&pending);
+  gb_dynbuf_free(&edges);
   mongoc_collection_destroy(tallies);
   mongoc_collection_destroy(games);
   return ok;
