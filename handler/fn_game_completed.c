@@ -7,6 +7,7 @@
 #include "gb_game.h"
 #include "gb_invocation.h"
 #include "gb_json.h"
+#include "gb_store.h"
 #include "gb_text.h"
 #include "gb_time.h"
 
@@ -107,56 +108,24 @@ static bool count_game(const struct gb_app *app, struct gb_invocation *inv,
   return true;
 }
 
-void fn_game_completed(const struct gb_app *app, const struct gb_request *req,
-                       struct gb_reply *reply)
+bool fn_game_completed(const struct gb_app *app, struct gb_call *call,
+                       struct gb_error *err)
 {
-  struct gb_invocation inv;
   struct gb_event event = {0};
-  struct gb_error err = {0}, invalid = {0};
-  const cJSON *value;
-  cJSON *owned = NULL, *body;
+  struct gb_error invalid = {0};
   bool ok;
 
-  if (!gb_invocation_parse(&inv, req->body, req->body_len, req->invocation_id,
-                           &err)) {
-    gb_reply_error(reply, &err);
-    goto done;
-  }
-  value =
-      gb_invocation_binding(&inv, FN_GAME_COMPLETED_BINDING, &owned, &err);
-  if (!value) {
-    gb_reply_error(reply, &err);
-    goto done;
-  }
-
-  if (gb_event_parse(value, &event, &invalid))
-    ok = count_game(app, &inv, value, &event, &err);
+  if (gb_event_parse(call->input, &event, &invalid))
+    ok = count_game(app, call->inv, call->input, &event, err);
   else
-    ok = reject(app, &inv, value, "invalid", event.id, NULL, &invalid, &err);
-
-  if (!ok) {
-    gb_invocation_log(&inv,
+    ok = reject(app, call->inv, call->input, "invalid", event.id, NULL,
+                &invalid, err);
+  if (!ok)
+    gb_invocation_log(call->inv,
                       "GameCompleted invocation=%s outcome=failed "
                       "retryable=%s reason=%s",
-                      inv.id, gb_error_retryable(&err) ? "yes" : "no",
-                      err.message);
-    gb_reply_error(reply, &err);
-    /* The host ignores a failed invocation's body; the Logs help a human
-     * reading the handler's reply directly. */
-    cJSON_AddItemToObject(reply->body, "Logs", inv.logs);
-    inv.logs = NULL;
-    goto done;
-  }
-  body = gb_invocation_reply(&inv, NULL, NULL);
-  if (!body) {
-    gb_error_set(&err, GB_ERR_INTERNAL, 0, "", "out of memory");
-    gb_reply_error(reply, &err);
-    goto done;
-  }
-  gb_reply_json(reply, 200, body);
-
-done:
+                      call->inv->id, gb_error_retryable(err) ? "yes" : "no",
+                      err->message);
   gb_event_cleanup(&event);
-  cJSON_Delete(owned);
-  gb_invocation_cleanup(&inv);
+  return ok;
 }

@@ -4,7 +4,7 @@
 #ifndef FN_GAME_COMPLETED_H
 #define FN_GAME_COMPLETED_H
 
-#include "gb_http.h"
+#include "gb_function.h"
 
 #define FN_GAME_COMPLETED_BINDING "eventGridEvent"
 
@@ -12,7 +12,7 @@
  * out and recorded in `rejected`. Replies non-2xx (so Event Grid delivers
  * again) when the database failed, with nothing half-applied: 503 when a
  * retry can help. A body that is not an invocation envelope gets 400. */
-void fn_game_completed(const struct gb_app *app, const struct gb_request *req,
-                       struct gb_reply *reply);
+bool fn_game_completed(const struct gb_app *app, struct gb_call *call,
+                       struct gb_error *err);
 
 #endif

@@ -7,9 +7,12 @@
 
 #include <openssl/rand.h>
 
+#include "gb_config.h"
+#include "gb_game.h"
 #include "gb_http_trigger.h"
 #include "gb_invocation.h"
 #include "gb_json.h"
+#include "gb_store.h"
 #include "gb_time.h"
 
 #define WINDOW_MS (40 * GB_MS_PER_DAY)
@@ -97,46 +100,36 @@ static bool generate(const struct gb_app *app, long count, long *stored,
   return ok;
 }
 
-void fn_generate(const struct gb_app *app, const struct gb_request *req,
-                 struct gb_reply *reply)
+bool fn_generate(const struct gb_app *app, struct gb_call *call,
+                 struct gb_error *err)
 {
-  struct gb_invocation inv;
-  struct gb_http_request_in request;
-  struct gb_error err = {0};
-  cJSON *owned = NULL, *outputs, *body;
+  struct gb_error refused = {0};
   long count = 0, stored = 0;
+  cJSON *body;
   bool ok;
 
-  if (!gb_invocation_parse(&inv, req->body, req->body_len, req->invocation_id,
-                           &err) ||
-      !gb_http_request_read(&inv, &request, &owned, &err)) {
-    gb_reply_error(reply, &err);
-    goto done;
-  }
   if (!app->config->enable_generate)
-    ok = gb_error_set(&err, GB_ERR_FORBIDDEN, 0, "GRIDBOARD_ENABLE_GENERATE",
+    ok = gb_error_set(&refused, GB_ERR_FORBIDDEN, 0,
+                      "GRIDBOARD_ENABLE_GENERATE",
                       "mock data generation is off "
                       "(GRIDBOARD_ENABLE_GENERATE)");
   else
-    ok = read_count(request.body, &count, &err) &&
-         generate(app, count, &stored, &err);
+    ok = read_count(call->http.body, &count, &refused) &&
+         generate(app, count, &stored, &refused);
 
   if (ok) {
     body = cJSON_CreateObject();
     cJSON_AddNumberToObject(body, "generated", (double)stored);
-    outputs = gb_http_response(200, body, NULL);
+    call->outputs = gb_http_response(200, body, NULL);
   } else {
-    outputs = gb_http_response(gb_error_http_status(&err),
-                               gb_error_body(&err), NULL);
+    call->outputs = gb_http_response(gb_error_http_status(&refused),
+                                     gb_json_error_body(&refused), NULL);
   }
-  gb_invocation_log(&inv,
+  gb_invocation_log(call->inv,
                     "Generate invocation=%s requested=%ld stored=%ld "
                     "status=%d",
-                    inv.id, count, stored,
-                    ok ? 200 : gb_error_http_status(&err));
-  gb_http_finish(reply, &inv, outputs);
-
-done:
-  cJSON_Delete(owned);
-  gb_invocation_cleanup(&inv);
+                    call->inv->id, count, stored,
+                    ok ? 200 : gb_error_http_status(&refused));
+  (void)err; /* a failure is Generate's answer, in Outputs.res */
+  return true;
 }

@@ -5,7 +5,7 @@
 #ifndef FN_GENERATE_H
 #define FN_GENERATE_H
 
-#include "gb_http.h"
+#include "gb_function.h"
 
 #define FN_GENERATE_MAX 10000
 
@@ -15,7 +15,7 @@
  * days), then recomputes the leaderboards, unlike the old StatsAPI.
  * 200 {"generated":N}; 403 when disabled; 400 for a bad count; 503 when
  * the database is down. */
-void fn_generate(const struct gb_app *app, const struct gb_request *req,
-                 struct gb_reply *reply);
+bool fn_generate(const struct gb_app *app, struct gb_call *call,
+                 struct gb_error *err);
 
 #endif

@@ -4,9 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gb_body_cache.h"
 #include "gb_http_trigger.h"
 #include "gb_invocation.h"
+#include "gb_json.h"
 #include "gb_leaderboard.h"
+#include "gb_store.h"
 #include "gb_time.h"
 
 /* The saved leaderboard, or a new one when it is missing or stale. */
@@ -59,38 +62,30 @@ static cJSON *body_response(const struct gb_app *app, enum gb_period period,
   return outputs;
 }
 
-void fn_get_stats(const struct gb_app *app, const struct gb_request *req,
-                  struct gb_reply *reply)
+bool fn_get_stats(const struct gb_app *app, struct gb_call *call,
+                  struct gb_error *err)
 {
-  struct gb_invocation inv;
-  struct gb_http_request_in request;
-  struct gb_error err = {0};
+  struct gb_invocation *inv = call->inv;
+  struct gb_error refused = {0};
   struct gb_leaderboard board;
   enum gb_period period = GB_PERIOD_DAILY;
-  cJSON *owned = NULL, *outputs = NULL;
-  const char *name = NULL;
+  const char *name = gb_http_request_param(&call->http, "period");
   char etag[64], cache[48];
   const char *source = "";
   bool ok;
 
-  if (!gb_invocation_parse(&inv, req->body, req->body_len, req->invocation_id,
-                           &err) ||
-      !gb_http_request_read(&inv, &request, &owned, &err)) {
-    gb_reply_error(reply, &err);
-    goto done;
-  }
-  name = gb_http_request_param(&request, "period");
   if (!name || !gb_period_parse(name, &period))
-    ok = gb_error_set(&err, GB_ERR_INVALID, 0, "period",
+    ok = gb_error_set(&refused, GB_ERR_INVALID, 0, "period",
                       "period must be Daily, Weekly or Monthly");
   else
-    ok = leaderboard(app, period, &board, &source, &err);
+    ok = leaderboard(app, period, &board, &source, &refused);
 
   if (!ok) {
-    outputs = gb_http_response(gb_error_http_status(&err),
-                               gb_error_body(&err), NULL);
-    gb_invocation_log(&inv, "GetStats invocation=%s status=%d reason=%s",
-                      inv.id, gb_error_http_status(&err), err.message);
+    call->outputs = gb_http_response(gb_error_http_status(&refused),
+                                     gb_json_error_body(&refused), NULL);
+    gb_invocation_log(inv, "GetStats invocation=%s status=%d reason=%s",
+                      inv->id, gb_error_http_status(&refused),
+                      refused.message);
   } else {
     const char *headers[] = {"ETag", etag, "Cache-Control", cache, NULL};
     bool unchanged;
@@ -100,20 +95,17 @@ void fn_get_stats(const struct gb_app *app, const struct gb_request *req,
     snprintf(cache, sizeof(cache), "public, max-age=%d",
              FN_GET_STATS_MAX_AGE_SECONDS);
     unchanged = gb_http_etag_matches(
-        gb_http_request_header(&request, "If-None-Match"), etag);
+        gb_http_request_header(&call->http, "If-None-Match"), etag);
     if (unchanged)
-      outputs = gb_http_response(304, NULL, headers);
+      call->outputs = gb_http_response(304, NULL, headers);
     else
-      outputs = body_response(app, period, &board, headers);
-    gb_invocation_log(&inv,
+      call->outputs = body_response(app, period, &board, headers);
+    gb_invocation_log(inv,
                       "GetStats invocation=%s period=%s status=%d "
                       "source=%s",
-                      inv.id, gb_period_name(period), unchanged ? 304 : 200,
+                      inv->id, gb_period_name(period), unchanged ? 304 : 200,
                       source);
   }
-  gb_http_finish(reply, &inv, outputs);
-
-done:
-  cJSON_Delete(owned);
-  gb_invocation_cleanup(&inv);
+  (void)err; /* a failure is GetStats' answer, in Outputs.res */
+  return true;
 }

@@ -3,7 +3,7 @@
 #ifndef FN_GET_STATS_H
 #define FN_GET_STATS_H
 
-#include "gb_http.h"
+#include "gb_function.h"
 
 /* Browsers and APIM may keep an answer this long, then revalidate with
  * the ETag (the leaderboard changes after every game). */
@@ -16,7 +16,7 @@
  * "count"}],"games","windowStart","windowEnd"} with ETag and
  * Cache-Control; 304 when If-None-Match holds the ETag; 400 for another
  * period; 503 when the database is down (never a stale answer). */
-void fn_get_stats(const struct gb_app *app, const struct gb_request *req,
-                  struct gb_reply *reply);
+bool fn_get_stats(const struct gb_app *app, struct gb_call *call,
+                  struct gb_error *err);
 
 #endif

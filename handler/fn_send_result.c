@@ -11,6 +11,7 @@
 #include "gb_invocation.h"
 #include "gb_json.h"
 #include "gb_publisher.h"
+#include "gb_store.h"
 #include "gb_time.h"
 
 /* ================ The games in the body ================ */
@@ -51,7 +52,7 @@ static bool drop_repeats(struct games *games, struct gb_error *err)
   bool ok = true;
 
   if (!sorted)
-    return gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
+    return gb_error_nomem(err);
   for (i = 0; i < games->count; i++)
     sorted[i] = &games->list[i];
   qsort(sorted, games->count, sizeof(*sorted), by_id);
@@ -99,7 +100,7 @@ static bool read_games(const char *body, size_t len, struct games *games,
   if (ok) {
     games->list = calloc(n, sizeof(*games->list));
     if (!games->list)
-      ok = gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
+      ok = gb_error_nomem(err);
   }
   if (ok && cJSON_IsObject(root)) {
     ok = gb_game_from_json(root, now, &games->list[0], err);
@@ -141,7 +142,7 @@ static bool publish(const struct gb_app *app, const struct games *games,
   bool ok = texts && lens && batches && ids;
 
   if (!ok)
-    gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
+    gb_error_nomem(err);
   for (i = 0; ok && i < games->count; i++) {
     cJSON *event = gb_game_event_build(
         &games->list[i], gb_publisher_schema(pub), gb_publisher_source(pub));
@@ -152,7 +153,7 @@ static bool publish(const struct gb_app *app, const struct games *games,
       snprintf(ids[i], sizeof(ids[i]), "%s", id);
     cJSON_Delete(event);
     if (!texts[i])
-      ok = gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
+      ok = gb_error_nomem(err);
     else
       lens[i] = strlen(texts[i]);
   }
@@ -164,7 +165,7 @@ static bool publish(const struct gb_app *app, const struct games *games,
 
     body = gb_batch_body(&batches[b], texts, lens);
     if (!body) {
-      ok = gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
+      ok = gb_error_nomem(err);
       break;
     }
     ok = gb_publisher_send(pub, body, batches[b].bytes, &report, err);
@@ -221,7 +222,7 @@ static bool clashes_with_stored(const struct gb_app *app,
 
 static cJSON *error_body(const struct gb_error *err, cJSON *published)
 {
-  cJSON *body = gb_error_body(err);
+  cJSON *body = gb_json_error_body(err);
 
   if (published)
     cJSON_AddItemToObject(cJSON_GetObjectItemCaseSensitive(body, "error"),
@@ -229,74 +230,69 @@ static cJSON *error_body(const struct gb_error *err, cJSON *published)
   return body;
 }
 
-void fn_send_result(const struct gb_app *app, const struct gb_request *req,
-                    struct gb_reply *reply)
+/* Why the body cannot be published, if it cannot. */
+static bool body_refused(const struct gb_app *app, const char *body,
+                         struct gb_error *err)
 {
-  struct gb_invocation inv;
-  struct gb_error err = {0};
+  if (!body || body[0] == '\0')
+    return !gb_error_set(err, GB_ERR_INVALID, 0, "body",
+                         "the body must be a finished game (JSON) or an "
+                         "array of them");
+  if (strlen(body) > FN_SEND_RESULT_MAX_BODY_BYTES)
+    return !gb_error_set(err, GB_ERR_TOO_LARGE, 0, "body",
+                         "the body exceeds %d bytes",
+                         FN_SEND_RESULT_MAX_BODY_BYTES);
+  if (!app->publisher)
+    return !gb_error_set(err, GB_ERR_INTERNAL, 0, "EVENT_GRID_TOPIC_ENDPOINT",
+                         "publishing is not configured: "
+                         "EVENT_GRID_TOPIC_ENDPOINT is not set");
+  return false;
+}
+
+bool fn_send_result(const struct gb_app *app, struct gb_call *call,
+                    struct gb_error *err)
+{
+  struct gb_invocation *inv = call->inv;
+  const char *text = call->http.body;
+  struct gb_error refused = {0};
   struct games games = {NULL, 0};
   struct outcome outcome = {cJSON_CreateArray(), 0, 0};
-  struct gb_http_request_in request;
-  cJSON *owned = NULL, *answer, *outputs;
+  cJSON *answer;
   int status;
   bool ok;
 
-  if (!gb_invocation_parse(&inv, req->body, req->body_len, req->invocation_id,
-                           &err)) {
-    gb_reply_error(reply, &err);
-    goto done;
-  }
-  if (!gb_http_request_read(&inv, &request, &owned, &err)) {
-    gb_reply_error(reply, &err);
-    goto done;
-  }
-
-  if (!request.body || request.body[0] == '\0')
-    ok = gb_error_set(&err, GB_ERR_INVALID, 0, "body",
-                      "the body must be a finished game (JSON) or an array "
-                      "of them");
-  else if (strlen(request.body) > FN_SEND_RESULT_MAX_BODY_BYTES)
-    ok = gb_error_set(&err, GB_ERR_TOO_LARGE, 0, "body",
-                      "the body exceeds %d bytes",
-                      FN_SEND_RESULT_MAX_BODY_BYTES);
-  else if (!app->publisher)
-    ok = gb_error_set(&err, GB_ERR_INTERNAL, 0, "EVENT_GRID_TOPIC_ENDPOINT",
-                      "publishing is not configured: "
-                      "EVENT_GRID_TOPIC_ENDPOINT is not set");
-  else
-    ok = read_games(request.body, strlen(request.body), &games, &err) &&
-         !clashes_with_stored(app, &inv, &games, &err) &&
-         publish(app, &games, &outcome, &err);
-
+  ok = !body_refused(app, text, &refused) &&
+       read_games(text, strlen(text), &games, &refused) &&
+       !clashes_with_stored(app, inv, &games, &refused) &&
+       publish(app, &games, &outcome, &refused);
   if (ok) {
     status = 202;
     answer = cJSON_CreateObject();
     cJSON_AddNumberToObject(answer, "accepted", (double)games.count);
     cJSON_AddItemToObject(answer, "eventIds", outcome.published);
     outcome.published = NULL;
-    gb_invocation_log(&inv,
+    gb_invocation_log(inv,
                       "SendResult invocation=%s games=%zu requests=%d "
                       "attempts=%d outcome=published",
-                      inv.id, games.count, outcome.requests,
+                      inv->id, games.count, outcome.requests,
                       outcome.attempts);
   } else {
-    status = gb_error_http_status(&err);
-    answer = error_body(&err, outcome.requests ? outcome.published : NULL);
+    status = gb_error_http_status(&refused);
+    answer =
+        error_body(&refused, outcome.requests ? outcome.published : NULL);
     if (outcome.requests)
       outcome.published = NULL;
-    gb_invocation_log(&inv,
+    gb_invocation_log(inv,
                       "SendResult invocation=%s status=%d field=%s "
                       "attempts=%d outcome=%s reason=%s",
-                      inv.id, status, err.field[0] ? err.field : "-",
+                      inv->id, status, refused.field[0] ? refused.field : "-",
                       outcome.attempts,
-                      outcome.requests ? "failed" : "refused", err.message);
+                      outcome.requests ? "failed" : "refused",
+                      refused.message);
   }
-  outputs = gb_http_response(status, answer, NULL);
-  gb_http_finish(reply, &inv, outputs);
-
-done:
+  call->outputs = gb_http_response(status, answer, NULL);
   cJSON_Delete(outcome.published);
   free(games.list);
-  cJSON_Delete(owned);
-  gb_invocation_cleanup(&inv);
+  (void)err; /* every refusal is SendResult's answer, in Outputs.res */
+  return true;
 }

@@ -5,7 +5,7 @@
 #ifndef FN_SEND_RESULT_H
 #define FN_SEND_RESULT_H
 
-#include "gb_http.h"
+#include "gb_function.h"
 
 #define FN_SEND_RESULT_MAX_GAMES 5000
 #define FN_SEND_RESULT_MAX_BODY_BYTES 2097152
@@ -16,7 +16,7 @@
  * 502 when Event Grid did not take the events, listing the event ids that
  * were published before it failed. Nothing is accepted unless every game in
  * the request is valid. */
-void fn_send_result(const struct gb_app *app, const struct gb_request *req,
-                    struct gb_reply *reply);
+bool fn_send_result(const struct gb_app *app, struct gb_call *call,
+                    struct gb_error *err);
 
 #endif

@@ -6,12 +6,12 @@
 #ifndef FN_STATS_PAGE_H
 #define FN_STATS_PAGE_H
 
-#include "gb_http.h"
+#include "gb_function.h"
 
 /* 200 text/html with the page, its ETag (the page's build) and a
  * Content-Security-Policy that lets it talk to its own origin only; 304
  * when If-None-Match holds the ETag. */
-void fn_stats_page(const struct gb_app *app, const struct gb_request *req,
-                   struct gb_reply *reply);
+bool fn_stats_page(const struct gb_app *app, struct gb_call *call,
+                   struct gb_error *err);
 
 #endif

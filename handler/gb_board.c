@@ -143,13 +143,10 @@ static struct gb_board_change *change_for(struct gb_board_step *step,
 {
   struct gb_board_change *c;
 
-  for (size_t i = 0; i < step->change_count; i++)
-    if (strcmp(step->changes[i].winner, winner) == 0)
-      return &step->changes[i];
+  for (size_t i = 0; i < step->change_list.count; i++)
+    if (strcmp(gb_board_change_at(step, i)->winner, winner) == 0)
+      return gb_board_change_at(step, i);
   c = gb_dynbuf_grow(&step->change_list, 1, err);
-  /* Growth may have moved the items. */
-  step->changes = step->change_list.items;
-  step->change_count = step->change_list.count;
   if (c)
     snprintf(c->winner, sizeof(c->winner), "%s", winner);
   return c;
@@ -304,14 +301,14 @@ bool gb_board_step_begin(struct gb_board_step *step,
     }
   }
 
-  for (size_t i = 0; i < step->change_count; i++)
-    known_old(prev, &step->changes[i]);
+  for (size_t i = 0; i < step->change_list.count; i++)
+    known_old(prev, gb_board_change_at(step, i));
   return true;
 }
 
 bool gb_board_step_missing(const struct gb_board_step *step, size_t i)
 {
-  const struct gb_board_change *c = &step->changes[i];
+  const struct gb_board_change *c = gb_board_change_at(step, i);
 
   return (c->mask & ~c->known) != 0;
 }
@@ -321,8 +318,8 @@ void gb_board_step_old(struct gb_board_step *step, const char *winner,
 {
   size_t index;
 
-  for (size_t i = 0; i < step->change_count; i++) {
-    struct gb_board_change *c = &step->changes[i];
+  for (size_t i = 0; i < step->change_list.count; i++) {
+    struct gb_board_change *c = gb_board_change_at(step, i);
 
     if (strcmp(c->winner, winner) != 0)
       continue;
@@ -381,8 +378,8 @@ bool gb_board_step_finish(struct gb_board_step *step, bool all_confirmed,
 
   next->stamp_us = stamp_us;
   /* The plan: every change, with prev's unconfirmed entries carried. */
-  for (size_t i = 0; i < step->change_count; i++) {
-    const struct gb_board_change *c = &step->changes[i];
+  for (size_t i = 0; i < step->change_list.count; i++) {
+    const struct gb_board_change *c = gb_board_change_at(step, i);
     struct gb_tally t = {.mask = c->mask};
     size_t index;
     const struct gb_tally *carried = plan_entry(prev, c->winner, &index);
@@ -402,13 +399,13 @@ bool gb_board_step_finish(struct gb_board_step *step, bool all_confirmed,
     const struct gb_tally *t = &prev->plan[i];
     bool changed = false;
 
-    for (size_t j = 0; j < step->change_count && !changed; j++)
-      changed = strcmp(step->changes[j].winner, t->winner) == 0;
+    for (size_t j = 0; j < step->change_list.count && !changed; j++)
+      changed = strcmp(gb_board_change_at(step, j)->winner, t->winner) == 0;
     if (!changed && !step->confirmed[i] && !gb_board_add_tally(next, t))
       return false;
   }
 
-  cand = malloc((GB_BOARD_TOP + step->change_count + 1) * sizeof(*cand));
+  cand = malloc((GB_BOARD_TOP + step->change_list.count + 1) * sizeof(*cand));
   if (!cand)
     return false;
   for (int p = 0; p < GB_PERIOD_COUNT; p++) {
@@ -421,8 +418,8 @@ bool gb_board_step_finish(struct gb_board_step *step, bool all_confirmed,
     /* Cached winners with their new values, then changed outsiders. */
     for (size_t i = 0; i < from->top_count; i++) {
       cand[count] = from->top[i];
-      for (size_t j = 0; j < step->change_count; j++) {
-        const struct gb_board_change *c = &step->changes[j];
+      for (size_t j = 0; j < step->change_list.count; j++) {
+        const struct gb_board_change *c = gb_board_change_at(step, j);
         if ((c->mask & (1u << p)) &&
             strcmp(c->winner, from->top[i].winner) == 0)
           cand[count].wins = new_value(c, p);
@@ -430,8 +427,8 @@ bool gb_board_step_finish(struct gb_board_step *step, bool all_confirmed,
       if (cand[count].wins > 0)
         count++;
     }
-    for (size_t j = 0; j < step->change_count; j++) {
-      const struct gb_board_change *c = &step->changes[j];
+    for (size_t j = 0; j < step->change_list.count; j++) {
+      const struct gb_board_change *c = gb_board_change_at(step, j);
       bool cached = false;
 
       if (!(c->mask & (1u << p)) || new_value(c, p) <= 0)
@@ -507,9 +504,7 @@ void gb_board_step_cleanup(struct gb_board_step *step)
   gb_board_cleanup(&step->next);
   gb_dynbuf_free(&step->change_list);
   free(step->confirmed);
-  step->changes = NULL;
   step->confirmed = NULL;
-  step->change_count = 0;
 }
 
 void gb_board_leaderboard(const struct gb_board *board, enum gb_period period,

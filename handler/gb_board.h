@@ -116,17 +116,20 @@ struct gb_board_step {
   const struct gb_board *prev;
   int64_t now_ms;
   struct gb_board next; /* being built */
-  /* The changes: at most GB_BOARD_PLAN_MAX, as each becomes a plan
-   * entry. change_count and changes repeat change_list's count and items
-   * for the step's readers (gb_tally_memo, the store); only gb_board.c
-   * grows the list, and it keeps them equal. */
+  /* Of struct gb_board_change, at most GB_BOARD_PLAN_MAX, as each becomes
+   * a plan entry; read with gb_board_change_at. */
   struct gb_dynbuf change_list;
-  size_t change_count;
-  struct gb_board_change *changes;
   bool *confirmed;        /* per entry of prev's plan; owned */
   bool all_pending_taken; /* every pending game read was taken in */
   unsigned refill;        /* periods whose ranking needs the tallies */
 };
+
+/* The step's change i, i < step->change_list.count. */
+static inline struct gb_board_change *
+gb_board_change_at(const struct gb_board_step *step, size_t i)
+{
+  return (struct gb_board_change *)step->change_list.items + i;
+}
 
 /* First half of a refresh from prev to now_ms: takes in up to
  * GB_BOARD_TAKE_MAX of the pending games (k == 0, as read; those prev

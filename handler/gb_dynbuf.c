@@ -17,11 +17,9 @@ void gb_dynbuf_init(struct gb_dynbuf *a, size_t elem_size, size_t max)
   a->elem_size = elem_size;
 }
 
-/* GB_ERR_INTERNAL, as the rest of gridboard reports a failed
- * allocation. */
 static bool out_of_memory(struct gb_error *err)
 {
-  return gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
+  return gb_error_nomem(err);
 }
 
 /* Room for need elements in all, need <= max. */

@@ -31,7 +31,7 @@ void gb_dynbuf_init(struct gb_dynbuf *a, size_t elem_size, size_t max);
 
 /* Appends n (at least 1) zeroed elements and returns the first of them,
  * valid until the next growth. NULL with err filled: GB_ERR_TOO_LARGE when
- * count would exceed max, GB_ERR_INTERNAL "out of memory" when the room
+ * count would exceed max, GB_ERR_NOMEM when the room
  * cannot be allocated, GB_ERR_INTERNAL for n == 0 or elem_size == 0. */
 void *gb_dynbuf_grow(struct gb_dynbuf *a, size_t n, struct gb_error *err);
 

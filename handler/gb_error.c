@@ -20,6 +20,11 @@ bool gb_error_set(struct gb_error *err, enum gb_error_kind kind, int code,
   return false;
 }
 
+bool gb_error_nomem(struct gb_error *err)
+{
+  return gb_error_set(err, GB_ERR_NOMEM, 0, "", "out of memory");
+}
+
 void gb_error_clear(struct gb_error *err)
 {
   if (err)
@@ -41,6 +46,7 @@ int gb_error_http_status(const struct gb_error *err)
   case GB_ERR_UPSTREAM: return 502;
   case GB_ERR_DATABASE:
   case GB_ERR_CONFIG:
+  case GB_ERR_NOMEM:
   case GB_ERR_INTERNAL: return 500;
   }
   return 500;
@@ -61,6 +67,7 @@ const char *gb_error_kind_name(enum gb_error_kind kind)
   case GB_ERR_UPSTREAM: return "upstream_refused";
   case GB_ERR_DATABASE: return "database_error";
   case GB_ERR_CONFIG: return "configuration_error";
+  case GB_ERR_NOMEM: return "out_of_memory";
   case GB_ERR_INTERNAL: return "internal_error";
   }
   return "internal_error";
@@ -68,5 +75,6 @@ const char *gb_error_kind_name(enum gb_error_kind kind)
 
 bool gb_error_retryable(const struct gb_error *err)
 {
-  return err->kind == GB_ERR_UNAVAILABLE;
+  /* Memory may be there for the next attempt. */
+  return err->kind == GB_ERR_UNAVAILABLE || err->kind == GB_ERR_NOMEM;
 }

@@ -22,7 +22,8 @@ enum gb_error_kind {
   GB_ERR_DATABASE, /* the database failed for good, or answered nonsense: 500
                     */
   GB_ERR_CONFIG,   /* a setting is missing or invalid (start-up only) */
-  GB_ERR_INTERNAL  /* a bug or an allocation failure: 500 */
+  GB_ERR_NOMEM,    /* an allocation failed: 500, retryable */
+  GB_ERR_INTERNAL  /* a bug: 500 */
 };
 
 struct gb_error {
@@ -37,6 +38,9 @@ struct gb_error {
 bool gb_error_set(struct gb_error *err, enum gb_error_kind kind, int code,
                   const char *field, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+
+/* gb_error_set for a failed allocation. */
+bool gb_error_nomem(struct gb_error *err);
 
 void gb_error_clear(struct gb_error *err);
 

@@ -3,18 +3,14 @@
 #include <string.h>
 #include <strings.h>
 
-#include "gb_http.h"
 #include "gb_json.h"
 
-bool gb_http_request_read(const struct gb_invocation *inv,
-                          struct gb_http_request_in *in, cJSON **owned,
+bool gb_http_request_from(const cJSON *req, struct gb_http_request_in *in,
                           struct gb_error *err)
 {
   const cJSON *body;
 
-  in->req = gb_invocation_binding(inv, GB_HTTP_TRIGGER_BINDING, owned, err);
-  if (!in->req)
-    return false;
+  in->req = req;
   if (!cJSON_IsObject(in->req))
     return gb_error_set(err, GB_ERR_INVALID, 0, "Data.req",
                         "Data.req must be the HTTP request object");
@@ -139,18 +135,4 @@ bool gb_http_etag_matches(const char *if_none_match, const char *etag)
     p += strcspn(p, ",");
   }
   return false;
-}
-
-void gb_http_finish(struct gb_reply *reply, struct gb_invocation *inv,
-                    cJSON *outputs)
-{
-  cJSON *answer = outputs ? gb_invocation_reply(inv, outputs, NULL) : NULL;
-  struct gb_error err;
-
-  if (!answer) {
-    gb_error_set(&err, GB_ERR_INTERNAL, 0, "", "out of memory");
-    gb_reply_error(reply, &err);
-    return;
-  }
-  gb_reply_json(reply, 200, answer);
 }

@@ -11,9 +11,9 @@
 
 #include <cjson/cJSON.h>
 
+#include <stdbool.h>
+
 #include "gb_error.h"
-#include "gb_http.h"
-#include "gb_invocation.h"
 
 #define GB_HTTP_TRIGGER_BINDING "req"
 #define GB_HTTP_TRIGGER_OUTPUT "res"
@@ -25,9 +25,9 @@ struct gb_http_request_in {
   const cJSON *headers; /* header name -> array of values, or NULL */
 };
 
-/* Finds Data.req in inv. *owned as for gb_invocation_binding. */
-bool gb_http_request_read(const struct gb_invocation *inv,
-                          struct gb_http_request_in *in, cJSON **owned,
+/* Reads the request from req, the value of binding
+ * GB_HTTP_TRIGGER_BINDING; in points into req. */
+bool gb_http_request_from(const cJSON *req, struct gb_http_request_in *in,
                           struct gb_error *err);
 
 /* The first value of a request header (names compared case-insensitively),
@@ -60,11 +60,5 @@ char *gb_http_body_literal(cJSON *body);
 /* True when an If-None-Match value lists etag (or is "*"), compared weakly
  * as RFC 9110 asks. */
 bool gb_http_etag_matches(const char *if_none_match, const char *etag);
-
-/* Ends an HTTP function's invocation: the host gets 200 with Outputs
- * (taken over; NULL counts as an allocation failure) and inv's Logs, or a
- * 500 when memory ran out. */
-void gb_http_finish(struct gb_reply *reply, struct gb_invocation *inv,
-                    cJSON *outputs);
 
 #endif

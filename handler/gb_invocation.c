@@ -30,7 +30,7 @@ bool gb_invocation_parse(struct gb_invocation *inv, const char *body,
   keep_invocation_id(inv, invocation_id);
   inv->logs = cJSON_CreateArray();
   if (!inv->logs)
-    return gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
+    return gb_error_nomem(err);
   inv->root = gb_json_parse(body, len, "body", err);
   if (!inv->root)
     return false;

@@ -112,3 +112,16 @@ char *gb_json_print(const cJSON *value)
 {
   return cJSON_PrintUnformatted(value);
 }
+
+cJSON *gb_json_error_body(const struct gb_error *err)
+{
+  cJSON *body = cJSON_CreateObject();
+  cJSON *error = cJSON_AddObjectToObject(body, "error");
+
+  cJSON_AddStringToObject(error, "code", gb_error_kind_name(err->kind));
+  if (err->field[0])
+    cJSON_AddStringToObject(error, "field", err->field);
+  cJSON_AddStringToObject(error, "message", err->message);
+  cJSON_AddBoolToObject(error, "retryable", gb_error_retryable(err));
+  return body;
+}

@@ -34,4 +34,9 @@ const cJSON *gb_json_unwrap(const cJSON *value, int max_levels,
 /* cJSON_PrintUnformatted, or NULL. Free with cJSON_free. */
 char *gb_json_print(const cJSON *value);
 
+/* err as the body every error reply carries:
+ * {"error":{"code":"<kind>","field":"<field>","message":"...",
+ *           "retryable":bool}}; NULL when out of memory. */
+cJSON *gb_json_error_body(const struct gb_error *err);
+
 #endif

@@ -72,7 +72,7 @@ struct gb_publisher *gb_publisher_new(const struct gb_config *cfg,
   bool has_path;
 
   if (!p) {
-    gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
+    gb_error_nomem(err);
     return NULL;
   }
   p->cfg = cfg;
@@ -222,7 +222,7 @@ static long send_once(struct gb_publisher *p, struct thread_state *state,
   more = more ? curl_slist_append(more, "Expect:") : NULL;
   if (!more) {
     curl_slist_free_all(headers);
-    gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
+    gb_error_nomem(err);
     return -1;
   }
   headers = more;
@@ -297,7 +297,7 @@ bool gb_publisher_send(struct gb_publisher *p, const char *body, size_t len,
   memset(report, 0, sizeof(*report));
   if (!state || !reply) {
     free(reply);
-    return gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
+    return gb_error_nomem(err);
   }
   for (;;) {
     int64_t now = gb_time_now_ms(), left = deadline - now;

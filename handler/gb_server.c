@@ -1,6 +1,7 @@
 #include "gb_server.h"
 
 #include <arpa/inet.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -14,15 +15,11 @@
 
 #include <civetweb.h>
 
-#include "fn_game_completed.h"
-#include "fn_generate.h"
-#include "fn_get_stats.h"
-#include "fn_send_result.h"
-#include "fn_stats_page.h"
-#include "gb_invocation.h"
+#include "gb_config.h"
+#include "gb_dispatch.h"
+#include "gb_dynbuf.h"
 #include "gb_json.h"
 #include "gb_log.h"
-#include "gb_text.h"
 #include "gb_time.h"
 
 /* Connections and threads. civetweb 1.15 gives each connection one of its
@@ -40,41 +37,6 @@ struct gb_server {
   const struct gb_app *app;
   atomic_int held; /* connections a worker is serving, idle ones too */
 };
-
-/* ================ Route table ================ */
-
-enum route_flags {
-  ROUTE_INVOCATION = 1 << 0 /* body is a host invocation envelope */
-};
-
-static void fn_ready(const struct gb_app *app, const struct gb_request *req,
-                     struct gb_reply *reply);
-
-static const struct route {
-  const char *method;
-  const char *path;
-  void (*handler)(const struct gb_app *, const struct gb_request *,
-                  struct gb_reply *);
-  unsigned flags;
-} routes[] = {
-    {"GET", "/", fn_ready, 0},
-    {"POST", "/GameCompleted", fn_game_completed, ROUTE_INVOCATION},
-    {"POST", "/GetStats", fn_get_stats, ROUTE_INVOCATION},
-    {"POST", "/Generate", fn_generate, ROUTE_INVOCATION},
-    {"POST", "/SendResult", fn_send_result, ROUTE_INVOCATION},
-    {"POST", "/StatsPage", fn_stats_page, ROUTE_INVOCATION},
-};
-
-static void fn_ready(const struct gb_app *app, const struct gb_request *req,
-                     struct gb_reply *reply)
-{
-  cJSON *body = cJSON_CreateObject();
-
-  (void)app;
-  (void)req;
-  cJSON_AddStringToObject(body, "status", "ready");
-  gb_reply_json(reply, 200, body);
-}
 
 /* ================ Request and response ================ */
 
@@ -124,177 +86,103 @@ static void send_reply(struct mg_connection *conn, const struct gb_reply *r,
   cJSON_free(text);
 }
 
-static bool is_json_media_type(const char *content_type)
-{
-  size_t n = strlen("application/json");
-
-  return content_type &&
-         strncasecmp(content_type, "application/json", n) == 0 &&
-         (content_type[n] == '\0' || content_type[n] == ';' ||
-          content_type[n] == ' ');
-}
-
-/* Reads the whole body (chunked or not) into a new buffer, refusing more
- * than max bytes. *body is NULL for an empty body. */
+/* Reads the whole body (chunked or not) into a new NUL-terminated buffer,
+ * refusing more than max bytes. *body is NULL for an empty body. */
 static bool read_body(struct mg_connection *conn, size_t max, char **body,
                       size_t *len, struct gb_error *err)
 {
   const struct mg_request_info *ri = mg_get_request_info(conn);
-  size_t cap, used = 0;
-  char *buf;
+  long long declared = ri->content_length;
+  struct gb_dynbuf buf;
+  /* A declared length is read at once, with room for the NUL. */
+  size_t chunk = declared > 0 ? (size_t)declared + 1 : 16384;
 
   *body = NULL;
   *len = 0;
-  if (ri->content_length > 0 && (unsigned long long)ri->content_length > max)
+  if (declared > 0 && (unsigned long long)declared > max)
     return gb_error_set(err, GB_ERR_TOO_LARGE, 0, "body",
                         "the body exceeds %zu bytes", max);
-  cap = ri->content_length > 0 ? (size_t)ri->content_length : 16384;
-  if (cap > max)
-    cap = max;
-  buf = malloc(cap + 1);
-  if (!buf)
-    return gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
+  /* One byte past max tells a body of exactly max from a longer one; it
+   * is also the room of the terminating NUL. */
+  gb_dynbuf_init(&buf, 1, max + 1);
   for (;;) {
+    size_t room = buf.max - buf.count;
+    char *at;
     int n;
 
-    if (used == cap) {
-      char *bigger;
-      if (cap >= max) {
-        /* One byte more tells a body of exactly max from a longer one. */
-        char probe;
-        n = mg_read(conn, &probe, 1);
-        if (n > 0) {
-          free(buf);
-          return gb_error_set(err, GB_ERR_TOO_LARGE, 0, "body",
-                              "the body exceeds %zu bytes", max);
-        }
-        break;
-      }
-      cap = cap * 2 > max ? max : cap * 2;
-      bigger = realloc(buf, cap + 1);
-      if (!bigger) {
-        free(buf);
-        return gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
-      }
-      buf = bigger;
+    if (chunk > room)
+      chunk = room;
+    if (chunk > INT_MAX)
+      chunk = INT_MAX;
+    if (chunk == 0) {
+      gb_dynbuf_free(&buf);
+      return gb_error_set(err, GB_ERR_TOO_LARGE, 0, "body",
+                          "the body exceeds %zu bytes", max);
     }
-    n = mg_read(conn, buf + used, cap - used);
+    at = gb_dynbuf_grow(&buf, chunk, err);
+    if (!at) {
+      gb_dynbuf_free(&buf);
+      return false;
+    }
+    n = mg_read(conn, at, chunk);
+    gb_dynbuf_truncate(&buf, buf.count - chunk + (n > 0 ? (size_t)n : 0));
     if (n < 0) {
-      free(buf);
+      gb_dynbuf_free(&buf);
       return gb_error_set(err, GB_ERR_INVALID, 0, "body",
                           "the body could not be read completely");
     }
-    if (n == 0)
+    if (n == 0 || (declared > 0 && buf.count >= (size_t)declared))
       break;
-    used += (size_t)n;
+    chunk = buf.count; /* doubling what is read so far */
   }
-  if (ri->content_length > 0 && used < (size_t)ri->content_length) {
-    free(buf);
+  if (declared > 0 && buf.count < (size_t)declared) {
+    gb_dynbuf_free(&buf);
     return gb_error_set(err, GB_ERR_INVALID, 0, "body",
-                        "the body ended after %zu of %lld bytes", used,
-                        (long long)ri->content_length);
+                        "the body ended after %zu of %lld bytes", buf.count,
+                        declared);
   }
-  buf[used] = '\0';
-  *body = buf;
-  *len = used;
+  if (!gb_dynbuf_push(&buf, "", err)) {
+    gb_dynbuf_free(&buf);
+    return false;
+  }
+  *body = gb_dynbuf_take(&buf, len);
+  (*len)--;
   return true;
-}
-
-static const struct route *find_route(const char *method, const char *path,
-                                      struct gb_error *err)
-{
-  bool path_known = false;
-  size_t i;
-
-  for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-    if (strcmp(routes[i].path, path) != 0)
-      continue;
-    path_known = true;
-    if (strcmp(routes[i].method, method) == 0)
-      return &routes[i];
-  }
-  if (path_known)
-    gb_error_set(err, GB_ERR_METHOD, 0, "method", "%s is not allowed here",
-                 method);
-  else
-    gb_error_set(err, GB_ERR_NOT_FOUND, 0, "path",
-                 "no function at this path");
-  return NULL;
-}
-
-/* One stderr line per failed invocation (any reply but 2xx), the only
- * words of a failure the host keeps: it drops the body of a non-2xx reply
- * with its Logs, and logs the handler's stderr at Error. From the reply's
- * error object, whose message never holds a secret (gb_error.h). */
-static void log_failure(const char *function, const char *invocation_id,
-                        const struct gb_reply *reply)
-{
-  const cJSON *error = cJSON_GetObjectItemCaseSensitive(reply->body, "error");
-  const cJSON *code = cJSON_GetObjectItemCaseSensitive(error, "code");
-  const cJSON *field = cJSON_GetObjectItemCaseSensitive(error, "field");
-  const cJSON *message = cJSON_GetObjectItemCaseSensitive(error, "message");
-  const cJSON *retryable =
-      cJSON_GetObjectItemCaseSensitive(error, "retryable");
-  const char *reason =
-      cJSON_IsString(message) ? message->valuestring : "no reason given";
-  char name[80], where[80], why[300];
-
-  gb_text_sanitize(name, sizeof(name), function, strlen(function));
-  gb_text_sanitize(where, sizeof(where),
-                   cJSON_IsString(field) ? field->valuestring : "-",
-                   strlen(cJSON_IsString(field) ? field->valuestring : "-"));
-  gb_text_sanitize(why, sizeof(why), reason, strlen(reason));
-  gb_log_error("invocation failed: function=%s invocation=%s status=%d "
-               "kind=%s retryable=%s field=%s reason=%s",
-               name, gb_invocation_id_loggable(invocation_id), reply->status,
-               cJSON_IsString(code) ? code->valuestring : "internal_error",
-               cJSON_IsTrue(retryable) ? "true" : "false", where, why);
 }
 
 static int on_request(struct mg_connection *conn, void *cbdata)
 {
   struct gb_server *server = cbdata;
   const struct mg_request_info *ri = mg_get_request_info(conn);
-  const struct gb_config *cfg = server->app->config;
   struct gb_error err = {0};
   struct gb_reply reply = {500, NULL};
-  struct gb_request req = {0};
-  const struct route *route;
+  struct gb_request req = {
+      .method = ri->request_method,
+      .path = ri->local_uri,
+      .content_type = mg_get_header(conn, "Content-Type"),
+      .invocation_id = mg_get_header(conn, "X-Azure-Functions-InvocationId"),
+  };
+  const struct gb_route *route;
   char *body = NULL;
   bool close_connection = false;
 
-  route = find_route(ri->request_method, ri->local_uri, &err);
+  route = gb_dispatch_route(&req, &err);
   if (!route) {
-    gb_reply_error(&reply, &err);
+    gb_dispatch_refuse(&req, &err, &reply);
     /* An unread body would be taken for the next request. */
-    close_connection = ri->content_length != 0;
-    goto send;
-  }
-  if ((route->flags & ROUTE_INVOCATION) &&
-      !is_json_media_type(mg_get_header(conn, "Content-Type"))) {
-    gb_error_set(&err, GB_ERR_MEDIA_TYPE, 0, "Content-Type",
-                 "invocations must be sent as application/json");
-    gb_reply_error(&reply, &err);
+    close_connection =
+        ri->content_length != 0 || err.kind == GB_ERR_MEDIA_TYPE;
+  } else if (!read_body(conn, server->app->config->max_body_bytes, &body,
+                        &req.body_len, &err)) {
+    gb_dispatch_refuse(&req, &err, &reply);
     close_connection = true;
-    goto send;
+  } else {
+    req.body = body;
+    gb_dispatch_run(server->app, route, &req, &reply);
   }
-  if (!read_body(conn, cfg->max_body_bytes, &body, &req.body_len, &err)) {
-    gb_reply_error(&reply, &err);
-    close_connection = true;
-    goto send;
-  }
-  req.body = body;
-  req.invocation_id = mg_get_header(conn, "X-Azure-Functions-InvocationId");
-  route->handler(server->app, &req, &reply);
-
-send:
-  if (reply.status < 200 || reply.status > 299)
-    log_failure(
-        route ? route->path + 1 : ri->local_uri + (ri->local_uri[0] == '/'),
-        mg_get_header(conn, "X-Azure-Functions-InvocationId"), &reply);
   /* Every worker holds a connection: this one's worker goes to the next
    * waiting connection instead of waiting for this one's next request. */
-  if (atomic_load(&server->held) >= cfg->threads)
+  if (atomic_load(&server->held) >= server->app->config->threads)
     close_connection = true;
   send_reply(conn, &reply, close_connection);
   cJSON_Delete(reply.body);
@@ -368,7 +256,7 @@ struct gb_server *gb_server_start(const struct gb_app *app,
                            NULL};
 
   if (!server) {
-    gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
+    gb_error_nomem(err);
     return NULL;
   }
   server->app = app;

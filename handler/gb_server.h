@@ -1,15 +1,14 @@
 /* gb_server: the HTTP server the Functions host talks to (civetweb).
  *
- * Listens on 127.0.0.1 only. Routes by one table: GET / (the host's
- * readiness probe) and POST /<FunctionName> per function. Reads bodies up
- * to the configured limit (Content-Length or chunked) and always answers
- * with a JSON object. Handlers run on civetweb's worker threads, so they
- * share only the read-only app. */
+ * Listens on 127.0.0.1 only. Reads bodies up to the configured limit
+ * (Content-Length or chunked), hands every request to the dispatcher
+ * (gb_dispatch) and sends its reply, always a JSON object. Functions run
+ * on civetweb's worker threads, so they share only the read-only app. */
 #ifndef GB_SERVER_H
 #define GB_SERVER_H
 
+#include "gb_app.h"
 #include "gb_error.h"
-#include "gb_http.h"
 
 struct gb_server;
 

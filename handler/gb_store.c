@@ -61,7 +61,7 @@ struct gb_store *gb_store_new(const char *connection_string,
   bson_error_t error;
 
   if (!store) {
-    gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
+    gb_error_nomem(err);
     return NULL;
   }
   pthread_mutex_init(&store->setup_lock, NULL);
@@ -105,7 +105,7 @@ struct gb_store *gb_store_new(const char *connection_string,
                               (uint32_t)(max_clients > 0 ? max_clients : 1));
   store->database = strdup(database);
   if (!store->database) {
-    gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
+    gb_error_nomem(err);
     goto fail;
   }
   return store;
@@ -168,7 +168,7 @@ static bool fail_from_driver(struct gb_error *err, const char *what,
       fault == GB_DB_FAULT_PERMANENT ? GB_ERR_DATABASE : GB_ERR_UNAVAILABLE;
 
   if (error->domain == GB_STORE_ERROR_DOMAIN)
-    kind = error->code == GB_STORE_OUT_OF_MEMORY ? GB_ERR_INTERNAL
+    kind = error->code == GB_STORE_OUT_OF_MEMORY ? GB_ERR_NOMEM
                                                  : GB_ERR_UNAVAILABLE;
 
   return gb_error_set(err, kind, (int)error->code, "", "%s: %s", what,
@@ -597,7 +597,7 @@ bool gb_store_recompute_leaderboards(struct gb_store *store, int64_t now_ms,
   bool ok;
 
   if (!ctx)
-    return gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
+    return gb_error_nomem(err);
   ctx->now_ms = now_ms;
   ok = gb_store_run(store, "recomputing the leaderboards", recompute_op, ctx,
                     err);

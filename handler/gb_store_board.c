@@ -35,11 +35,6 @@
  * the previous board's take list (2 * GB_BOARD_TAKE_MAX, the bound
  * gb_board_add_take keeps) read apart and added once each. */
 #define PENDING_MAX (PENDING_READ_MAX + 2 * GB_BOARD_TAKE_MAX)
-/* Winners one period of a rebuild tallies. Nothing else bounds the
- * players, so this is a choice: 26 MB of list and 2,500 update commands
- * at most, far beyond any workshop, so that a deployment past it fails
- * the rebuild with that said instead of running out of memory. */
-#define REBUILD_WINNERS_MAX 100000
 /* When a board's journal is written out with it (journal_due). */
 #define JOURNAL_EVERY 4
 #define JOURNAL_TAKES 16
@@ -853,10 +848,11 @@ static bool read_tallies(mongoc_collection_t *tallies,
 
   bson_append_document_begin(&filter, "_id", -1, &id);
   bson_append_array_begin(&id, "$in", -1, &in);
-  for (size_t i = 0; i < step->change_count; i++)
+  for (size_t i = 0; i < step->change_list.count; i++)
     if (gb_board_step_missing(step, i)) {
       bson_uint32_to_string(n++, &k, key, sizeof(key));
-      tally_id(tid, sizeof(tid), prev->lineage, step->changes[i].winner);
+      tally_id(tid, sizeof(tid), prev->lineage,
+               gb_board_change_at(step, i)->winner);
       bson_append_utf8(&in, k, -1, tid, -1);
     }
   for (size_t i = 0; !plan_known && i < prev->plan_count; i++) {
@@ -883,10 +879,11 @@ static bool read_tallies(mongoc_collection_t *tallies,
   }
   bson_destroy(&filter);
   /* Winners with no tally document yet start from 0. */
-  for (size_t i = 0; ok && i < step->change_count; i++)
+  for (size_t i = 0; ok && i < step->change_list.count; i++)
     if (gb_board_step_missing(step, i)) {
       static const int64_t zero[GB_PERIOD_COUNT];
-      gb_board_step_old(step, step->changes[i].winner, zero, false);
+      gb_board_step_old(step, gb_board_change_at(step, i)->winner, zero,
+                        false);
     }
   return ok;
 }
@@ -1032,6 +1029,39 @@ static void new_lineage(char out[33])
 
 /* The marked games' wins per winner in one period's window, written as
  * tallies of lineage (version 0), with the top list and sums. */
+/* Sets the rebuilt period-p tallies of n winners, one command. */
+static bool write_rebuilt_tallies(mongoc_collection_t *tallies,
+                                  const struct gb_board *board, int p,
+                                  const struct gb_ranked *winners, size_t n,
+                                  bson_error_t *error)
+{
+  mongoc_bulk_operation_t *bulk =
+      mongoc_collection_create_bulk_operation_with_opts(tallies, NULL);
+  char tid[TALLY_ID_MAX];
+  bson_t reply;
+  bool ok = true;
+
+  for (size_t i = 0; ok && i < n; i++) {
+    bson_t *filter, *update, *upsert = BCON_NEW("upsert", BCON_BOOL(true));
+    tally_id(tid, sizeof(tid), board->lineage, winners[i].winner);
+    filter = BCON_NEW("_id", BCON_UTF8(tid));
+    update = BCON_NEW("$set", "{", "l", BCON_UTF8(board->lineage), "w",
+                      BCON_UTF8(winners[i].winner), tally_field[p],
+                      BCON_INT64(winners[i].wins), "v", BCON_INT64(0), "}");
+    ok = mongoc_bulk_operation_update_one_with_opts(bulk, filter, update,
+                                                    upsert, error);
+    bson_destroy(upsert);
+    bson_destroy(update);
+    bson_destroy(filter);
+  }
+  if (ok) {
+    ok = mongoc_bulk_operation_execute(bulk, &reply, error);
+    bson_destroy(&reply);
+  }
+  mongoc_bulk_operation_destroy(bulk);
+  return ok;
+}
+
 static bool rebuild_period(mongoc_collection_t *games,
                            mongoc_collection_t *tallies,
                            struct gb_board *board, int p, bson_error_t *error)
@@ -1048,12 +1078,11 @@ static bool rebuild_period(mongoc_collection_t *games,
   bson_t *pipeline;
   mongoc_cursor_t *cursor;
   const bson_t *doc;
-  bool ok = true;
-  struct gb_dynbuf winners;
-  const struct gb_ranked *all;
-  size_t count;
+  struct gb_ranked *batch = malloc(STATEMENTS_PER_COMMAND * sizeof(*batch));
+  struct gb_leaderboard lb;
+  size_t batched = 0, count = 0;
+  bool ok = batch != NULL || gb_store_out_of_memory(error);
 
-  gb_dynbuf_init(&winners, sizeof(struct gb_ranked), REBUILD_WINNERS_MAX);
   for (int i = 0; ok && i < 4; i++) {
     pipeline = sums[i]
                    ? BCON_NEW("pipeline", "[", BCON_DOCUMENT(match), "{",
@@ -1083,21 +1112,25 @@ static bool rebuild_period(mongoc_collection_t *games,
   cursor = ok ? mongoc_collection_aggregate(games, MONGOC_QUERY_NONE,
                                             pipeline, NULL, NULL)
               : NULL;
+  /* The winners are written as they come, one command per batch, so the
+   * rebuild's memory does not grow with the number of players. */
+  gb_leaderboard_init(&lb, (enum gb_period)p, board->end_ms);
   while (ok && mongoc_cursor_next(cursor, &doc)) {
     bson_iter_t it;
-    struct gb_ranked r;
-    struct gb_error err;
+    struct gb_ranked *r = &batch[batched];
 
     if (!bson_iter_init_find(&it, doc, "_id") ||
-        !read_text(&it, r.winner, sizeof(r.winner)) ||
+        !read_text(&it, r->winner, sizeof(r->winner)) ||
         !bson_iter_init_find(&it, doc, "t") ||
-        !gb_store_read_count(&it, &r.wins)) {
+        !gb_store_read_count(&it, &r->wins)) {
       ok = gb_store_bad_reply(error, "winner total");
       break;
     }
-    if (!gb_dynbuf_push(&winners, &r, &err)) {
-      ok = list_failed(error, "rebuilding a period's winners", &err);
-      break;
+    gb_leaderboard_offer(&lb, r->winner, r->wins);
+    count++;
+    if (++batched == STATEMENTS_PER_COMMAND) {
+      ok = write_rebuilt_tallies(tallies, board, p, batch, batched, error);
+      batched = 0;
     }
   }
   if (cursor) {
@@ -1106,41 +1139,9 @@ static bool rebuild_period(mongoc_collection_t *games,
     mongoc_cursor_destroy(cursor);
   }
   bson_destroy(pipeline);
-
-  all = winners.items;
-  count = winners.count;
-  for (size_t from = 0; ok && from < count; from += STATEMENTS_PER_COMMAND) {
-    mongoc_bulk_operation_t *bulk =
-        mongoc_collection_create_bulk_operation_with_opts(tallies, NULL);
-    char tid[TALLY_ID_MAX];
-    bson_t reply;
-
-    for (size_t i = from;
-         ok && i < count && i < from + STATEMENTS_PER_COMMAND; i++) {
-      bson_t *filter, *update, *upsert = BCON_NEW("upsert", BCON_BOOL(true));
-      tally_id(tid, sizeof(tid), board->lineage, all[i].winner);
-      filter = BCON_NEW("_id", BCON_UTF8(tid));
-      update = BCON_NEW("$set", "{", "l", BCON_UTF8(board->lineage), "w",
-                        BCON_UTF8(all[i].winner), tally_field[p],
-                        BCON_INT64(all[i].wins), "v", BCON_INT64(0), "}");
-      ok = mongoc_bulk_operation_update_one_with_opts(bulk, filter, update,
-                                                      upsert, error);
-      bson_destroy(upsert);
-      bson_destroy(update);
-      bson_destroy(filter);
-    }
-    if (ok) {
-      ok = mongoc_bulk_operation_execute(bulk, &reply, error);
-      bson_destroy(&reply);
-    }
-    mongoc_bulk_operation_destroy(bulk);
-  }
+  if (ok && batched > 0)
+    ok = write_rebuilt_tallies(tallies, board, p, batch, batched, error);
   if (ok) {
-    /* Sorted as gb_winner_compare ranks. */
-    struct gb_leaderboard lb;
-    gb_leaderboard_init(&lb, (enum gb_period)p, board->end_ms);
-    for (size_t i = 0; i < count; i++)
-      gb_leaderboard_offer(&lb, all[i].winner, all[i].wins);
     bp->top_count = 0;
     for (size_t i = 0; i < lb.winner_count && i < GB_BOARD_TOP; i++) {
       snprintf(bp->top[i].winner, sizeof(bp->top[i].winner), "%s",
@@ -1150,7 +1151,7 @@ static bool rebuild_period(mongoc_collection_t *games,
     }
     bp->more = count > bp->top_count;
   }
-  gb_dynbuf_free(&winners);
+  free(batch);
   bson_destroy(match);
   return ok;
 }
@@ -1747,7 +1748,7 @@ bool gb_store_refresh_leaderboards(struct gb_store *store, int64_t now_ms,
   bool ok;
 
   if (!ctx)
-    return gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
+    return gb_error_nomem(err);
   pthread_mutex_lock(&store->board_lock);
   /* More pending games than one refresh takes: the next ones go on. */
   for (int round = 0; round < REFRESH_ROUNDS; round++) {
@@ -1808,7 +1809,7 @@ static bool sync_turn(struct gb_store *store, int64_t now_ms,
   }
   ctx = calloc(1, sizeof(*ctx));
   if (!ctx)
-    return gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
+    return gb_error_nomem(err);
   ok = refresh_locked(store, now_ms, true, ctx, err);
   store->sync_backlog = false;
   if (ok) {
@@ -1937,7 +1938,7 @@ bool gb_store_read_leaderboard(struct gb_store *store, enum gb_period period,
   bool ok = true;
 
   if (!ctx)
-    return gb_error_set(err, GB_ERR_INTERNAL, 0, "", "out of memory");
+    return gb_error_nomem(err);
   *from_memory = recall(store, &ctx->board);
   if (*from_memory) {
     ctx->found = true;

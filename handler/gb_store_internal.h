@@ -94,7 +94,7 @@ bool gb_store_run(struct gb_store *store, const char *what, gb_store_op op,
  * that they are reported as what they are. */
 #define GB_STORE_ERROR_DOMAIN 0x67620000u
 enum gb_store_error_code {
-  GB_STORE_OUT_OF_MEMORY = 1, /* reported as an internal error */
+  GB_STORE_OUT_OF_MEMORY = 1, /* reported as GB_ERR_NOMEM */
   GB_STORE_CONTENDED = 2,     /* the board kept changing: retryable */
   /* A list past its hard maximum: retryable, as edges too crowded are
    * (the windows move on). */

@@ -100,8 +100,8 @@ void gb_tally_memo_recall(const struct gb_tally_memo *memo,
 
   if (strcmp(memo->lineage, prev->lineage) != 0 || memo->seq != prev->seq)
     return;
-  for (size_t i = 0; i < step->change_count; i++) {
-    const struct gb_board_change *c = &step->changes[i];
+  for (size_t i = 0; i < step->change_list.count; i++) {
+    const struct gb_board_change *c = gb_board_change_at(step, i);
     const struct gb_tally *t;
     unsigned missing = c->mask & ~c->known;
 

@@ -14,8 +14,9 @@
 
 #include <civetweb.h>
 
+#include "gb_app.h"
+#include "gb_body_cache.h"
 #include "gb_config.h"
-#include "gb_http.h"
 #include "gb_leaderboard.h"
 #include "gb_log.h"
 #include "gb_publisher.h"

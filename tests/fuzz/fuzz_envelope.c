@@ -30,7 +30,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     gb_event_cleanup(&event);
     cJSON_Delete(owned);
     owned = NULL;
-    if (gb_http_request_read(&inv, &request, &owned, &err)) {
+    value =
+        gb_invocation_binding(&inv, GB_HTTP_TRIGGER_BINDING, &owned, &err);
+    if (value && gb_http_request_from(value, &request, &err)) {
       const char *p = gb_http_request_param(&request, "period");
       if (p)
         gb_period_parse(p, &period);

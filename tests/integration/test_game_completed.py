@@ -215,6 +215,25 @@ def test_failed_refresh_is_repaired_by_the_redelivery(ferretdb, handler,
     assert_boards_match(mongo, [g, other])
 
 
+def test_a_rebuild_writes_every_winner_tally_batch(handler, mongo):
+    """A rebuild writes its winners' tallies in commands of 40 as the
+    aggregation returns them: with 95 winners, the last batch's tallies are
+    there too, so later games add to them."""
+    games = [game(winner=f"w{i:02d}@example.com") for i in range(95)]
+    for g in games:
+        assert handler.deliver(event_grid_event(g))[0] == 200
+    mongo.boards.delete_many({})
+    # A redelivery waits for its game to show: the board is rebuilt.
+    assert handler.deliver(event_grid_event(games[0]))[0] == 200
+    lineage = mongo.boards.find_one()["l"]
+    assert mongo.tallies.count_documents(
+        {"l": lineage, "n0": 1, "n1": 1, "n2": 1}) == 95
+    later = [game(winner="w94@example.com"), game(winner="w93@example.com")]
+    for g in later:
+        assert handler.deliver(event_grid_event(g))[0] == 200
+    assert_boards_match(mongo, games + later)
+
+
 def test_200_concurrent_distinct_games_are_all_counted(handler, mongo):
     games = [game(winner=f"c{i % 17}@example.com", rock=i % 5, paper=i % 3,
                   scissors=i % 2) for i in range(200)]

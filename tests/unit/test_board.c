@@ -42,7 +42,7 @@ int main(void)
   CHECK(!too_much);
   CHECK(step.next.take_count == 3);
   CHECK(step.all_pending_taken);
-  for (size_t i = 0; i < step.change_count; i++)
+  for (size_t i = 0; i < step.change_list.count; i++)
     CHECK(!gb_board_step_missing(&step, i)); /* no tallies beyond the list */
   CHECK(gb_board_step_finish(&step, true, 1));
   CHECK(step.refill == 0);

@@ -247,7 +247,7 @@ static void test_unallocatable(void)
 
   gb_dynbuf_init(&a, SIZE_MAX / 2 + 1, 4);
   CHECK(gb_dynbuf_grow(&a, 1, &err) == NULL);
-  CHECK_INT(err.kind, GB_ERR_INTERNAL);
+  CHECK_INT(err.kind, GB_ERR_NOMEM);
   CHECK_STR(err.message, "out of memory");
   CHECK(a.items == NULL);
   CHECK_INT(a.count, 0);

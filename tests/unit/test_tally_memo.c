@@ -74,7 +74,8 @@ int main(void)
                             &too_much));
   gb_tally_memo_recall(&memo, &step);
   CHECK(!gb_board_step_missing(&step, 0));
-  CHECK(step.changes[0].old[0] == 10 && step.changes[0].old[2] == 30);
+  CHECK(gb_board_change_at(&step, 0)->old[0] == 10 &&
+        gb_board_change_at(&step, 0)->old[2] == 30);
   gb_board_step_cleanup(&step);
 
   /* A gap of more than one seq, or another lineage: everything forgotten,
@@ -91,7 +92,8 @@ int main(void)
   CHECK(gb_board_step_begin(&step, &b4, now, &g, 1, true, true, NULL, 0,
                             &too_much));
   gb_tally_memo_recall(&memo, &step);
-  CHECK(step.changes[0].known == 1u); /* from b4's plan, not the memo */
+  CHECK(gb_board_change_at(&step, 0)->known ==
+        1u); /* from b4's plan, not the memo */
   gb_board_step_cleanup(&step);
 
   /* Bounded: beyond GB_TALLY_MEMO_MAX winners no new one is learned. */
