@@ -47,6 +47,8 @@ static int by_id(const void *a, const void *b)
  * games with one Id are refused, as the store would keep the second out. */
 static bool drop_repeats(struct games *games, struct gb_error *err)
 {
+  /* An array of pointers, sized as one. */
+  /* NOLINTNEXTLINE(bugprone-sizeof-expression) */
   struct gb_game **sorted = malloc(games->count * sizeof(*sorted));
   size_t i, kept = 0;
   bool ok = true;
@@ -55,6 +57,7 @@ static bool drop_repeats(struct games *games, struct gb_error *err)
     return gb_error_nomem(err);
   for (i = 0; i < games->count; i++)
     sorted[i] = &games->list[i];
+  /* NOLINTNEXTLINE(bugprone-sizeof-expression) */
   qsort(sorted, games->count, sizeof(*sorted), by_id);
   for (i = 1; ok && i < games->count; i++) {
     if (strcmp(sorted[i - 1]->id, sorted[i]->id) != 0)

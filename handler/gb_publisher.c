@@ -20,7 +20,7 @@
 #define API_VERSION "2018-01-01"
 #define BACKOFF_BASE_MS 100
 #define BACKOFF_CAP_MS 2000
-#define SAS_LIFETIME_MS (10 * 60 * 1000)
+#define SAS_LIFETIME_MS INT64_C(600000) /* 10 minutes */
 #define REPLY_MAX 4096
 
 struct gb_publisher {
@@ -285,6 +285,30 @@ static void describe_reply(const struct reply *r, char *out, size_t cap)
 
 /* ================ Publishing with retries ================ */
 
+/* True, with err, when an attempt's outcome (status, or 0 for a transport
+ * failure described by why) is one that no retry can change. */
+static bool refused_for_good(long status, bool untrusted, const char *why,
+                             struct gb_error *err)
+{
+  if (untrusted)
+    return !gb_error_set(err, GB_ERR_UPSTREAM, 0, "",
+                         "Event Grid's TLS certificate is not trusted (%s)",
+                         why);
+  if (status == 401 || status == 403)
+    /* The fix first: Event Grid's own message is long and gets cut. */
+    return !gb_error_set(err, GB_ERR_UPSTREAM, (int)status,
+                         "EVENT_GRID_TOPIC_KEY",
+                         "Event Grid refused the credentials with %ld: set "
+                         "EVENT_GRID_TOPIC_KEY to one of the topic's access "
+                         "keys (or check EVENT_GRID_AUTH) (%s)",
+                         status, why);
+  if (status && !gb_retry_status_retryable(status))
+    return !gb_error_set(err, GB_ERR_UPSTREAM, (int)status, "",
+                         "Event Grid refused the events with %ld (%s)",
+                         status, why);
+  return false;
+}
+
 bool gb_publisher_send(struct gb_publisher *p, const char *body, size_t len,
                        struct gb_publish_report *report, struct gb_error *err)
 {
@@ -320,26 +344,8 @@ bool gb_publisher_send(struct gb_publisher *p, const char *body, size_t len,
       describe_reply(reply, why, sizeof(why));
     else
       snprintf(why, sizeof(why), "%s", transport_error);
-    if (untrusted) {
-      gb_error_set(err, GB_ERR_UPSTREAM, 0, "",
-                   "Event Grid's TLS certificate is not trusted (%s)", why);
+    if (refused_for_good(status, untrusted, why, err))
       break;
-    }
-    if (status == 401 || status == 403) {
-      /* The fix first: Event Grid's own message is long and gets cut. */
-      gb_error_set(err, GB_ERR_UPSTREAM, (int)status, "EVENT_GRID_TOPIC_KEY",
-                   "Event Grid refused the credentials with %ld: set "
-                   "EVENT_GRID_TOPIC_KEY to one of the topic's access keys "
-                   "(or check EVENT_GRID_AUTH) (%s)",
-                   status, why);
-      break;
-    }
-    if (status && !gb_retry_status_retryable(status)) {
-      gb_error_set(err, GB_ERR_UPSTREAM, (int)status, "",
-                   "Event Grid refused the events with %ld (%s)", status,
-                   why);
-      break;
-    }
     wait =
         gb_retry_backoff_ms(report->attempts - 1, BACKOFF_BASE_MS,
                             BACKOFF_CAP_MS, (uint32_t)rand_r(&state->seed));

@@ -75,8 +75,11 @@ static void send_reply(struct mg_connection *conn, const struct gb_reply *r,
                       mg_get_response_code_text(conn, r->status), len);
   whole = head_len > 0 ? malloc((size_t)head_len + len) : NULL;
   if (whole) {
+    /* Bytes for the wire, not a string: no NUL. */
+    /* NOLINTBEGIN(bugprone-not-null-terminated-result) */
     memcpy(whole, head, (size_t)head_len);
     memcpy(whole + head_len, body, len);
+    /* NOLINTEND(bugprone-not-null-terminated-result) */
     mg_write(conn, whole, (size_t)head_len + len);
     free(whole);
   } else {

@@ -20,12 +20,12 @@ int64_t gb_days_from_civil(int64_t y, unsigned m, unsigned d)
   return era * 146097 + (int64_t)doe - 719468;
 }
 
-void gb_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+void gb_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d)
 {
-  int64_t era;
+  /* Howard Hinnant's civil_from_days: days counted from 0000-03-01. */
+  int64_t z = days + 719468, era;
   unsigned doe, yoe, doy, mp;
 
-  z += 719468;
   era = (z >= 0 ? z : z - 146096) / 146097;
   doe = (unsigned)(z - era * 146097);
   yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
@@ -151,7 +151,8 @@ static int64_t stamp_ms(const struct stamp *t)
 {
   int64_t days =
       gb_days_from_civil(t->year, (unsigned)t->month, (unsigned)t->day);
-  int64_t seconds = (int64_t)t->hour * 3600 + t->minute * 60 + t->second;
+  int64_t seconds =
+      (int64_t)t->hour * 3600 + (int64_t)t->minute * 60 + t->second;
 
   return days * GB_MS_PER_DAY + seconds * 1000 + t->millis -
          (int64_t)t->offset_minutes * 60000;
