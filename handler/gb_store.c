@@ -520,15 +520,9 @@ static bool aggregate_winners(mongoc_collection_t *games,
   return ok;
 }
 
-/* Sums one quantity over the window's games: `field` ("$RockCount"), or 1
- * per game when field is NULL. One accumulator per $group on purpose:
- * FerretDB v1.24.2 feeds every accumulator of a $group from one shared
- * iterator, so all but the first come out as 0. */
-static bool aggregate_sum(mongoc_collection_t *games,
-                          const struct gb_leaderboard *lb, const char *field,
-                          int64_t *total, bson_error_t *error)
+bool gb_store_sum(mongoc_collection_t *games, const bson_t *match,
+                  const char *field, int64_t *total, bson_error_t *error)
 {
-  bson_t *match = window_match(lb);
   bson_t *pipeline =
       field ? BCON_NEW("pipeline", "[", BCON_DOCUMENT(match), "{", "$group",
                        "{", "_id", BCON_NULL, "total", "{", "$sum",
@@ -541,7 +535,7 @@ static bool aggregate_sum(mongoc_collection_t *games,
   const bson_t *doc;
   bool ok = true, seen = false;
 
-  *total = 0; /* no games in the window: no group at all */
+  *total = 0; /* no games matched: no group at all */
   while (ok && mongoc_cursor_next(cursor, &doc)) {
     bson_iter_t it;
 
@@ -554,6 +548,16 @@ static bool aggregate_sum(mongoc_collection_t *games,
     ok = false;
   mongoc_cursor_destroy(cursor);
   bson_destroy(pipeline);
+  return ok;
+}
+
+static bool aggregate_sum(mongoc_collection_t *games,
+                          const struct gb_leaderboard *lb, const char *field,
+                          int64_t *total, bson_error_t *error)
+{
+  bson_t *match = window_match(lb);
+  bool ok = gb_store_sum(games, match, field, total, error);
+
   bson_destroy(match);
   return ok;
 }

@@ -684,14 +684,33 @@ static bool read_unmarked_takes(mongoc_collection_t *games,
   return ok;
 }
 
+/* Appends to the $or array or, from its element first on, one
+ * {"Timestamp":{"$gte":from,"$lte":to}} per range. */
+static void append_range_clauses(bson_t * or, uint32_t first,
+                                 const struct gb_time_range *ranges,
+                                 size_t count)
+{
+  bson_t item, range;
+  char key[16];
+  const char *k;
+
+  for (size_t i = 0; i < count; i++) {
+    bson_uint32_to_string(first + (uint32_t)i, &k, key, sizeof(key));
+    bson_append_document_begin(or, k, -1, &item);
+    bson_append_document_begin(&item, "Timestamp", -1, &range);
+    BSON_APPEND_DATE_TIME(&range, "$gte", ranges[i].from_ms);
+    BSON_APPEND_DATE_TIME(&range, "$lte", ranges[i].to_ms);
+    bson_append_document_end(&item, &range);
+    bson_append_document_end(or, &item);
+  }
+}
+
 static bool read_edges(mongoc_collection_t *games,
                        const struct gb_time_range *ranges, size_t count,
                        struct gb_dynbuf *list, bool *too_many,
                        bson_error_t *error)
 {
-  bson_t filter = BSON_INITIALIZER, or, item, range;
-  char key[16];
-  const char *k;
+  bson_t filter = BSON_INITIALIZER, or ;
   bool ok;
 
   gb_dynbuf_reset(list);
@@ -699,15 +718,7 @@ static bool read_edges(mongoc_collection_t *games,
   if (count == 0)
     return true;
   bson_append_array_begin(&filter, "$or", -1, & or);
-  for (size_t i = 0; i < count; i++) {
-    bson_uint32_to_string((uint32_t)i, &k, key, sizeof(key));
-    bson_append_document_begin(& or, k, -1, &item);
-    bson_append_document_begin(&item, "Timestamp", -1, &range);
-    BSON_APPEND_DATE_TIME(&range, "$gte", ranges[i].from_ms);
-    BSON_APPEND_DATE_TIME(&range, "$lte", ranges[i].to_ms);
-    bson_append_document_end(&item, &range);
-    bson_append_document_end(& or, &item);
-  }
+  append_range_clauses(& or, 0, ranges, count);
   bson_append_array_end(&filter, & or);
   ok = read_games(games, &filter, list, GB_BOARD_EDGE_MAX, too_many, error);
   bson_destroy(&filter);
@@ -734,8 +745,6 @@ static bool read_pending_and_edges(
 {
   bson_t filter = BSON_INITIALIZER, or, item, sub;
   struct gb_dynbuf all;
-  char key[16];
-  const char *k;
   bool more = false, ok;
 
   game_list_init(&all, PENDING_READ_MAX);
@@ -748,15 +757,7 @@ static bool read_pending_and_edges(
     bson_append_document_end(&item, &sub);
   }
   bson_append_document_end(& or, &item);
-  for (size_t i = 0; i < count; i++) {
-    bson_uint32_to_string((uint32_t)i + 1, &k, key, sizeof(key));
-    bson_append_document_begin(& or, k, -1, &item);
-    bson_append_document_begin(&item, "Timestamp", -1, &sub);
-    BSON_APPEND_DATE_TIME(&sub, "$gte", ranges[i].from_ms);
-    BSON_APPEND_DATE_TIME(&sub, "$lte", ranges[i].to_ms);
-    bson_append_document_end(&item, &sub);
-    bson_append_document_end(& or, &item);
-  }
+  append_range_clauses(& or, 1, ranges, count);
   bson_append_array_end(&filter, & or);
   ok = read_games(games, &filter, &all, all.max, &more, error);
   *complete = ok && !more;
@@ -1068,38 +1069,10 @@ static bool read_period_totals(mongoc_collection_t *games,
                                struct gb_board_period *bp,
                                bson_error_t *error)
 {
-  /* One accumulator per $group: FerretDB v1.24.2 feeds every accumulator
-   * of a $group from one iterator. */
-  const char *sums[] = {NULL, "$RockCount", "$PaperCount", "$ScissorsCount"};
-  int64_t *totals[] = {&bp->games, &bp->rock, &bp->paper, &bp->scissors};
-  bson_t *pipeline;
-  mongoc_cursor_t *cursor;
-  const bson_t *doc;
-  bool ok = true;
-
-  for (int i = 0; ok && i < 4; i++) {
-    pipeline = sums[i]
-                   ? BCON_NEW("pipeline", "[", BCON_DOCUMENT(match), "{",
-                              "$group", "{", "_id", BCON_NULL, "t", "{",
-                              "$sum", BCON_UTF8(sums[i]), "}", "}", "}", "]")
-                   : BCON_NEW("pipeline", "[", BCON_DOCUMENT(match), "{",
-                              "$group", "{", "_id", BCON_NULL, "t", "{",
-                              "$sum", BCON_INT32(1), "}", "}", "}", "]");
-    cursor = mongoc_collection_aggregate(games, MONGOC_QUERY_NONE, pipeline,
-                                         NULL, NULL);
-    *totals[i] = 0;
-    while (ok && mongoc_cursor_next(cursor, &doc)) {
-      bson_iter_t it;
-      if (!bson_iter_init_find(&it, doc, "t") ||
-          !gb_store_read_count(&it, totals[i]))
-        ok = gb_store_bad_reply(error, "total");
-    }
-    if (ok && mongoc_cursor_error(cursor, error))
-      ok = false;
-    mongoc_cursor_destroy(cursor);
-    bson_destroy(pipeline);
-  }
-  return ok;
+  return gb_store_sum(games, match, NULL, &bp->games, error) &&
+         gb_store_sum(games, match, "$RockCount", &bp->rock, error) &&
+         gb_store_sum(games, match, "$PaperCount", &bp->paper, error) &&
+         gb_store_sum(games, match, "$ScissorsCount", &bp->scissors, error);
 }
 
 static bool rebuild_period(mongoc_collection_t *games,

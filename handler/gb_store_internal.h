@@ -109,6 +109,13 @@ bool gb_store_bad_reply(bson_error_t *error, const char *what);
  * server chose. */
 bool gb_store_read_count(const bson_iter_t *it, int64_t *out);
 
+/* Sums field ("$RockCount"), or 1 per game when field is NULL, over the
+ * games that match ({"$match":…}). One accumulator per $group on purpose:
+ * FerretDB v1.24.2 feeds every accumulator of a $group from one shared
+ * iterator, so all but the first come out as 0. */
+bool gb_store_sum(mongoc_collection_t *games, const bson_t *match,
+                  const char *field, int64_t *total, bson_error_t *error);
+
 /* Wall-clock microseconds, strictly increasing within the process. */
 int64_t gb_store_next_started_us(struct gb_store *store);
 
