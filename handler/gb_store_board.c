@@ -446,20 +446,57 @@ static void append_board_changes(bson_t *update, const struct gb_board *prev,
   bson_append_document_end(update, &set);
 }
 
-/* Reads part of the board; *found false when there is none. A document
- * that lacks a field the part needs is an error: a refresh must not build
- * over it blindly. */
+/* Finds the board document matching filter, with opts (both taken over
+ * and destroyed); *found false when there is none. When there is one and
+ * read is not NULL, read parses it. */
+static bool find_board(mongoc_database_t *db, bson_t *filter, bson_t *opts,
+                       bool (*read)(const bson_t *doc, void *arg,
+                                    bson_error_t *error),
+                       void *arg, bool *found, bson_error_t *error)
+{
+  mongoc_collection_t *boards =
+      mongoc_database_get_collection(db, GB_STORE_BOARDS);
+  mongoc_cursor_t *cursor =
+      mongoc_collection_find_with_opts(boards, filter, opts, NULL);
+  const bson_t *doc;
+  bool ok = true;
+
+  *found = mongoc_cursor_next(cursor, &doc);
+  if (*found && read)
+    ok = read(doc, arg, error);
+  if (ok && mongoc_cursor_error(cursor, error))
+    ok = false;
+  mongoc_cursor_destroy(cursor);
+  bson_destroy(opts);
+  bson_destroy(filter);
+  mongoc_collection_destroy(boards);
+  return ok;
+}
+
+struct board_reading {
+  enum board_part part;
+  struct gb_board *board;
+};
+
+/* A document that lacks a field the part needs is an error: a refresh
+ * must not build over it blindly. */
+static bool read_board_part(const bson_t *doc, void *arg, bson_error_t *error)
+{
+  struct board_reading *r = arg;
+
+  if ((read_board_fields(doc, r->board) & part_fields[r->part]) !=
+      part_fields[r->part])
+    return gb_store_bad_reply(error, "leaderboard board document");
+  return true;
+}
+
+/* Reads part of the board; *found false when there is none. */
 static bool read_board(mongoc_database_t *db, enum board_part part,
                        struct gb_board *board, bool *found,
                        bson_error_t *error)
 {
-  mongoc_collection_t *boards =
-      mongoc_database_get_collection(db, GB_STORE_BOARDS);
-  bson_t *filter = BCON_NEW("_id", BCON_UTF8(BOARD_ID));
+  struct board_reading reading = {part, board};
   bson_t *opts;
-  mongoc_cursor_t *cursor;
-  const bson_t *doc;
-  bool ok = true;
 
   if (part == BOARD_WHOLE)
     opts = BCON_NEW("limit", BCON_INT64(1));
@@ -470,18 +507,8 @@ static bool read_board(mongoc_database_t *db, enum board_part part,
     opts = BCON_NEW("limit", BCON_INT64(1), "projection", "{", "l",
                     BCON_INT32(1), "s", BCON_INT32(1), "end", BCON_INT32(1),
                     "take", BCON_INT32(1), "}");
-  cursor = mongoc_collection_find_with_opts(boards, filter, opts, NULL);
-  *found = mongoc_cursor_next(cursor, &doc);
-  if (*found && (read_board_fields(doc, board) & part_fields[part]) !=
-                    part_fields[part])
-    ok = gb_store_bad_reply(error, "leaderboard board document");
-  if (ok && mongoc_cursor_error(cursor, error))
-    ok = false;
-  mongoc_cursor_destroy(cursor);
-  bson_destroy(opts);
-  bson_destroy(filter);
-  mongoc_collection_destroy(boards);
-  return ok;
+  return find_board(db, BCON_NEW("_id", BCON_UTF8(BOARD_ID)), opts,
+                    read_board_part, &reading, found, error);
 }
 
 /* Writes next if the stored board is still prev (I1), as the changes
@@ -1260,26 +1287,13 @@ static bool board_unchanged(mongoc_database_t *db,
                             const struct gb_board *prev, bool *same,
                             bson_error_t *error)
 {
-  mongoc_collection_t *boards =
-      mongoc_database_get_collection(db, GB_STORE_BOARDS);
-  bson_t *filter =
-      BCON_NEW("_id", BCON_UTF8(BOARD_ID), "l", BCON_UTF8(prev->lineage), "s",
-               BCON_INT64(prev->seq));
-  bson_t *opts = BCON_NEW("limit", BCON_INT64(1), "projection", "{", "_id",
-                          BCON_INT32(1), "}");
-  mongoc_cursor_t *cursor =
-      mongoc_collection_find_with_opts(boards, filter, opts, NULL);
-  const bson_t *doc;
-  bool ok = true;
-
-  *same = mongoc_cursor_next(cursor, &doc);
-  if (mongoc_cursor_error(cursor, error))
-    ok = false;
-  mongoc_cursor_destroy(cursor);
-  bson_destroy(opts);
-  bson_destroy(filter);
-  mongoc_collection_destroy(boards);
-  return ok;
+  return find_board(db,
+                    BCON_NEW("_id", BCON_UTF8(BOARD_ID), "l",
+                             BCON_UTF8(prev->lineage), "s",
+                             BCON_INT64(prev->seq)),
+                    BCON_NEW("limit", BCON_INT64(1), "projection", "{", "_id",
+                             BCON_INT32(1), "}"),
+                    NULL, NULL, same, error);
 }
 
 /* Spreads the instances that wait for the same board over a quarter of
