@@ -17,9 +17,10 @@ static bool leaderboard(const struct gb_app *app, enum gb_period period,
                         struct gb_leaderboard *board, const char **source,
                         struct gb_error *err)
 {
-  struct gb_leaderboard boards[GB_PERIOD_COUNT];
+  /* On the heap: a civetweb worker's stack is small. */
+  struct gb_leaderboard *boards;
   int64_t now = gb_time_now_ms();
-  bool found, from_memory;
+  bool found, from_memory, ok;
 
   *source = "cache";
   if (!gb_store_read_leaderboard(app->store, period, now, board, &found,
@@ -29,11 +30,16 @@ static bool leaderboard(const struct gb_app *app, enum gb_period period,
     *source = "memory";
   if (found)
     return true;
-  if (!gb_store_refresh_leaderboards(app->store, now, boards, err))
-    return false;
-  *board = boards[period];
-  *source = "recomputed";
-  return true;
+  boards = calloc(GB_PERIOD_COUNT, sizeof(*boards));
+  if (!boards)
+    return gb_error_nomem(err);
+  ok = gb_store_refresh_leaderboards(app->store, now, boards, err);
+  if (ok) {
+    *board = boards[period];
+    *source = "recomputed";
+  }
+  free(boards);
+  return ok;
 }
 
 /* 200 with board's JSON, printed once per version of the period's

@@ -1272,7 +1272,9 @@ struct refresh_ctx {
   bool declined;        /* it did: try again at again_ms */
   bool probe;           /* look at the board's version and Ids first */
   int64_t again_ms;
-  struct gb_board board; /* the board now stored */
+  struct gb_board board;     /* the board now stored */
+  struct gb_board prev;      /* refresh_op's scratch: the board it read */
+  struct gb_board_step step; /* and the step from it */
 };
 
 static bool same_board(const struct gb_board *a, const char *lineage,
@@ -1374,29 +1376,30 @@ static bool probe_turn(mongoc_database_t *db, struct refresh_ctx *ctx,
                        bool *settled, bool *own, bson_error_t *error)
 {
   struct gb_store *store = ctx->store;
-  struct gb_board probe;
+  /* refresh_op reads its own board into ctx->prev after this look. */
+  struct gb_board *probe = &ctx->prev;
   bool found = false, ok;
 
   *settled = *own = false;
-  memset(&probe, 0, sizeof(probe));
-  ok = read_board(db, BOARD_VERSION_TAKE, &probe, &found, error);
+  memset(probe, 0, sizeof(*probe));
+  ok = read_board(db, BOARD_VERSION_TAKE, probe, &found, error);
   if (!ok || !found)
     goto done;
   if (store->written &&
-      same_board(&probe, store->written->lineage, store->written->seq)) {
+      same_board(probe, store->written->lineage, store->written->seq)) {
     *own = true;
     goto done;
   }
   if (store->written)
     store->others_seen_until_ms = ctx->now_ms + OTHERS_SEEN_MS;
   if (!ctx->pace ||
-      ctx->now_ms - probe.end_ms >= store->refresh_interval_ms ||
+      ctx->now_ms - probe->end_ms >= store->refresh_interval_ms ||
       store->awaited_overflow || store->awaited_count == 0)
     goto done;
   for (size_t a = 0; a < store->awaited_count; a++)
     if (!*store->awaited[a].id)
       goto done; /* a caller of every pending game: the full read decides */
-  ok = first_still_pending(db, store, &probe, &ctx->awaited_taken, error);
+  ok = first_still_pending(db, store, probe, &ctx->awaited_taken, error);
   if (!ok)
     goto done;
   *settled = true;
@@ -1404,11 +1407,11 @@ static bool probe_turn(mongoc_database_t *db, struct refresh_ctx *ctx,
     ctx->skipped = true;
   } else {
     ctx->declined = true;
-    ctx->again_ms = probe.end_ms + store->refresh_interval_ms +
+    ctx->again_ms = probe->end_ms + store->refresh_interval_ms +
                     pacing_jitter_ms(store->refresh_interval_ms);
   }
 done:
-  gb_board_cleanup(&probe);
+  gb_board_cleanup(probe);
   return ok;
 }
 
@@ -1514,8 +1517,10 @@ static bool refresh_op(mongoc_database_t *db, void *vctx, bson_error_t *error)
       mongoc_database_get_collection(db, GB_STORE_GAMES);
   mongoc_collection_t *tallies =
       mongoc_database_get_collection(db, GB_STORE_TALLIES);
-  struct gb_board prev;
-  struct gb_board_step step;
+  /* In the context, not on the stack: with its callees inlined the
+   * refresh would outgrow a civetweb worker's stack. */
+  struct gb_board *prev = &ctx->prev;
+  struct gb_board_step *step = &ctx->step;
   struct gb_dynbuf pending, edges;
   struct gb_time_range ranges[GB_BOARD_RANGES];
   bool ok, found = false, complete = false, too_much = false, began = false;
@@ -1525,8 +1530,8 @@ static bool refresh_op(mongoc_database_t *db, void *vctx, bson_error_t *error)
   size_t fresh;
   int64_t now;
 
-  memset(&prev, 0, sizeof(prev));
-  memset(&step, 0, sizeof(step));
+  memset(prev, 0, sizeof(*prev));
+  memset(step, 0, sizeof(*step));
   game_list_init(&pending, PENDING_MAX);
   /* read_edges's bound; the combined read adds PENDING_READ_MAX at most. */
   game_list_init(&edges, GB_BOARD_EDGE_MAX);
@@ -1543,26 +1548,27 @@ static bool refresh_op(mongoc_database_t *db, void *vctx, bson_error_t *error)
       goto done;
     /* The stored board is this process's last one: start from memory. */
     store->written_trusted = own;
+    memset(prev, 0, sizeof(*prev)); /* the look's scratch */
   }
-  ok = starting_board(db, store, &prev, &found, &from_memory, error);
+  ok = starting_board(db, store, prev, &found, &from_memory, error);
   own_start = ok && store->written_trusted;
   if (ok && !found)
-    ok = rebuild(db, ctx->now_ms, &prev, error);
+    ok = rebuild(db, ctx->now_ms, prev, error);
   if (!ok)
     goto done;
-  now = ctx->now_ms > prev.end_ms ? ctx->now_ms : prev.end_ms;
+  now = ctx->now_ms > prev->end_ms ? ctx->now_ms : prev->end_ms;
   all_confirmed =
-      found && same_board(&prev, store->applied_lineage, store->applied_seq);
+      found && same_board(prev, store->applied_lineage, store->applied_seq);
   own_prev = found && store->written &&
-             same_board(&prev, store->written->lineage, store->written->seq);
+             same_board(prev, store->written->lineage, store->written->seq);
   if (found && !own_prev && store->written)
     store->others_seen_until_ms = ctx->now_ms + OTHERS_SEEN_MS;
   /* This process wrote prev and put off its journal: nothing of it is
    * written, and nothing needs reading to know that. */
   journal_unwritten = own_prev && !all_confirmed;
   ok = read_pending_and_edges(
-      games, ranges, gb_board_edges(&prev, now, ranges),
-      journal_unwritten ? &prev : NULL, &pending, &edges, &complete, error);
+      games, ranges, gb_board_edges(prev, now, ranges),
+      journal_unwritten ? prev : NULL, &pending, &edges, &complete, error);
   have_edges = ok && complete;
   /* Left out of the read, prev's games all stay listed. */
   takes_known = complete && !journal_unwritten;
@@ -1573,8 +1579,8 @@ static bool refresh_op(mongoc_database_t *db, void *vctx, bson_error_t *error)
   }
   /* A backlog beyond the read: which of prev's Ids are still unmarked is
    * read apart, or prev's list could never shrink (I3). */
-  if (ok && !complete && prev.take_count > 0) {
-    ok = read_unmarked_takes(games, &prev, &pending, error);
+  if (ok && !complete && prev->take_count > 0) {
+    ok = read_unmarked_takes(games, prev, &pending, error);
     takes_known = ok;
   }
   if (!ok)
@@ -1588,30 +1594,30 @@ static bool refresh_op(mongoc_database_t *db, void *vctx, bson_error_t *error)
    * older board is refreshed, so that a game whose caller stopped is not
    * left to its redelivery. Its journal, if this process put it off, is
    * written out now that there is time. */
-  fresh = gb_board_new_pending(&prev, pending.items, pending.count);
+  fresh = gb_board_new_pending(prev, pending.items, pending.count);
   if (ctx->pace && complete && found)
-    ctx->awaited_taken = awaited_taken(store, &prev, &pending, fresh);
-  young = now - prev.end_ms < store->refresh_interval_ms;
+    ctx->awaited_taken = awaited_taken(store, prev, &pending, fresh);
+  young = now - prev->end_ms < store->refresh_interval_ms;
   if (found && ((fresh == 0 && (ctx->skip_if_nothing_pending || young)) ||
                 (ctx->pace && young && !store->awaited_overflow &&
                  ctx->awaited_taken == store->awaited_count))) {
     /* A board from memory is checked first: it may have been replaced,
      * or deleted (then rebuilt by the attempt after this one). */
     if (from_memory) {
-      ok = board_unchanged(db, &prev, &ctx->skipped, error);
+      ok = board_unchanged(db, prev, &ctx->skipped, error);
       if (!ok || !ctx->skipped) {
         store->written_trusted = false;
         goto done;
       }
     }
     if (journal_unwritten &&
-        !write_journal(games, tallies, &prev, store, error)) {
+        !write_journal(games, tallies, prev, store, error)) {
       ok = false;
       goto done;
     }
     ctx->skipped = true;
     ctx->all_pending_taken = true;
-    gb_board_move(&ctx->board, &prev);
+    gb_board_move(&ctx->board, prev);
     goto done;
   }
 
@@ -1621,14 +1627,14 @@ static bool refresh_op(mongoc_database_t *db, void *vctx, bson_error_t *error)
    * whatever else arrives meanwhile. */
   if (found && complete && ctx->pace && young && !own_prev) {
     ctx->declined = true;
-    ctx->again_ms = prev.end_ms + store->refresh_interval_ms +
+    ctx->again_ms = prev->end_ms + store->refresh_interval_ms +
                     pacing_jitter_ms(store->refresh_interval_ms);
     goto done;
   }
 
   /* Edges too crowded for one step: move the end half as far, again. */
   for (;;) {
-    size_t n = gb_board_edges(&prev, now, ranges);
+    size_t n = gb_board_edges(prev, now, ranges);
     bool too_many = false;
 
     if (!have_edges)
@@ -1638,9 +1644,9 @@ static bool refresh_op(mongoc_database_t *db, void *vctx, bson_error_t *error)
       goto done;
     if (!too_many) {
       if (began)
-        gb_board_step_cleanup(&step);
+        gb_board_step_cleanup(step);
       began = true;
-      if (gb_board_step_begin(&step, &prev, now, pending.items, pending.count,
+      if (gb_board_step_begin(step, prev, now, pending.items, pending.count,
                               complete, takes_known, edges.items, edges.count,
                               &too_much))
         break;
@@ -1649,49 +1655,48 @@ static bool refresh_op(mongoc_database_t *db, void *vctx, bson_error_t *error)
         goto done;
       }
     }
-    if (now - prev.end_ms < 2) {
+    if (now - prev->end_ms < 2) {
       bson_set_error(error, GB_STORE_ERROR_DOMAIN, GB_STORE_CONTENDED,
                      "more than %d games share one window edge",
                      GB_BOARD_EDGE_MAX);
       ok = false;
       goto done;
     }
-    now = prev.end_ms + (now - prev.end_ms) / 2;
+    now = prev->end_ms + (now - prev->end_ms) / 2;
   }
 
-  gb_tally_memo_follow(&store->memo, &prev);
-  gb_tally_memo_recall(&store->memo, &step);
-  ok =
-      read_tallies(tallies, &step, all_confirmed || journal_unwritten, error);
-  if (ok && !gb_board_step_finish(&step, all_confirmed,
+  gb_tally_memo_follow(&store->memo, prev);
+  gb_tally_memo_recall(&store->memo, step);
+  ok = read_tallies(tallies, step, all_confirmed || journal_unwritten, error);
+  if (ok && !gb_board_step_finish(step, all_confirmed,
                                   gb_store_next_started_us(store)))
     ok = gb_store_out_of_memory(error);
   for (int p = 0; ok && p < GB_PERIOD_COUNT; p++)
-    if (step.refill & (1u << p))
-      ok = read_ranking(tallies, &step, (enum gb_period)p, error);
+    if (step->refill & (1u << p))
+      ok = read_ranking(tallies, step, (enum gb_period)p, error);
   if (ok)
-    ok = write_board(db, &prev, found, &step.next, &ctx->won, error);
+    ok = write_board(db, prev, found, &step->next, &ctx->won, error);
   if (!ok || !ctx->won) {
     store->written_trusted = false;
     if (ok)
       store->others_seen_until_ms = ctx->now_ms + OTHERS_SEEN_MS;
     goto done;
   }
-  gb_tally_memo_follow(&store->memo, &step.next);
-  remember_written(store, &step.next, own_start);
+  gb_tally_memo_follow(&store->memo, &step->next);
+  remember_written(store, &step->next, own_start);
   /* The board is the record (I2); the journal may be written by the next
    * refresh instead if this one puts it off or stops before it is done. */
-  if (journal_due(store, &step.next))
-    ok = write_journal(games, tallies, &step.next, store, error);
+  if (journal_due(store, &step->next))
+    ok = write_journal(games, tallies, &step->next, store, error);
   else
     store->deferred_journals++;
-  ctx->all_pending_taken = step.all_pending_taken;
-  gb_board_move(&ctx->board, &step.next);
+  ctx->all_pending_taken = step->all_pending_taken;
+  gb_board_move(&ctx->board, &step->next);
 
 done:
   if (began)
-    gb_board_step_cleanup(&step);
-  gb_board_cleanup(&prev);
+    gb_board_step_cleanup(step);
+  gb_board_cleanup(prev);
   gb_dynbuf_free(&pending);
   gb_dynbuf_free(&edges);
   mongoc_collection_destroy(tallies);
