@@ -9,36 +9,38 @@
 
 #include "gb_text.h"
 
-long gb_base64_decode(const char *in, unsigned char *out, size_t cap)
+bool gb_base64_decode(const char *in, unsigned char *out, size_t cap,
+                      size_t *out_len)
 {
   size_t len = strlen(in), i;
   unsigned char *buf;
   int n, pad = 0;
 
   if (len == 0 || len % 4 != 0)
-    return -1;
+    return false;
   for (i = 0; i < len; i++) {
     char c = in[i];
     if (c == '=') {
       if (i < len - 2)
-        return -1;
+        return false;
       pad++;
     } else if (!(gb_ascii_alnum(c) || c == '+' || c == '/') || pad) {
-      return -1;
+      return false;
     }
   }
   buf = OPENSSL_malloc(len / 4 * 3 + 1);
   if (!buf)
-    return -1;
+    return false;
   /* EVP_DecodeBlock counts padding as zero bytes: take them off. */
   n = EVP_DecodeBlock(buf, (const unsigned char *)in, (int)len);
   if (n < 0 || (size_t)(n - pad) > cap) {
     OPENSSL_free(buf);
-    return -1;
+    return false;
   }
   memcpy(out, buf, (size_t)(n - pad));
   OPENSSL_free(buf);
-  return n - pad;
+  *out_len = (size_t)(n - pad);
+  return n - pad > 0;
 }
 
 bool gb_base64_encode(const unsigned char *in, size_t len, char *out,

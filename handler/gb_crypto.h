@@ -8,9 +8,10 @@
 #include <stddef.h>
 
 /* Decodes standard base64 (with padding, no white space) into out, which
- * holds cap bytes. Returns the decoded length, or -1 when in is not base64
- * or does not fit. */
-long gb_base64_decode(const char *in, unsigned char *out, size_t cap);
+ * holds cap bytes, and sets *len to the decoded length. False when in is
+ * not base64 (an empty string is not) or does not fit. */
+bool gb_base64_decode(const char *in, unsigned char *out, size_t cap,
+                      size_t *len);
 
 /* Encodes len bytes as base64 with padding into out (capacity cap, at
  * least 4 * ((len + 2) / 3) + 1). Returns false when it does not fit. */

@@ -67,6 +67,7 @@ struct gb_publisher *gb_publisher_new(const struct gb_config *cfg,
 {
   struct gb_publisher *p = calloc(1, sizeof(*p));
   unsigned char key[256];
+  size_t key_len;
   const char *e = cfg->eg_endpoint;
   size_t len = strlen(e);
   bool has_path;
@@ -76,7 +77,7 @@ struct gb_publisher *gb_publisher_new(const struct gb_config *cfg,
     return NULL;
   }
   p->cfg = cfg;
-  if (gb_base64_decode(cfg->eg_key, key, sizeof(key)) <= 0) {
+  if (!gb_base64_decode(cfg->eg_key, key, sizeof(key), &key_len)) {
     free(p);
     gb_error_set(err, GB_ERR_CONFIG, 0, "EVENT_GRID_TOPIC_KEY",
                  "EVENT_GRID_TOPIC_KEY is not a base64 access key");
@@ -169,7 +170,9 @@ static size_t on_header(char *data, size_t size, size_t n, void *arg)
     memcpy(value, data + sizeof(name) - 1, vlen);
     value[vlen] = '\0';
     value[strcspn(value, "\r\n")] = '\0';
-    r->retry_after_ms = gb_retry_after_header_ms(value + strspn(value, " "));
+    if (!gb_retry_after_header_ms(value + strspn(value, " "),
+                                  &r->retry_after_ms))
+      r->retry_after_ms = -1;
   }
   return len;
 }

@@ -20,17 +20,18 @@ long gb_retry_backoff_ms(int attempt, long base_ms, long cap_ms,
   return ceiling > 0 ? (long)(random % (uint32_t)(ceiling + 1)) : 0;
 }
 
-long gb_retry_after_header_ms(const char *value)
+bool gb_retry_after_header_ms(const char *value, long *ms)
 {
   char *end;
   long seconds;
 
   if (!value || *value < '0' || *value > '9')
-    return -1;
+    return false;
   seconds = strtol(value, &end, 10);
   while (*end == ' ')
     end++;
   if (*end || seconds < 0 || seconds > 3600)
-    return -1;
-  return seconds * 1000;
+    return false;
+  *ms = seconds * 1000;
+  return true;
 }

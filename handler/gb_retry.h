@@ -19,7 +19,8 @@ bool gb_retry_status_retryable(long status);
 long gb_retry_backoff_ms(int attempt, long base_ms, long cap_ms,
                          uint32_t random);
 
-/* A Retry-After header's delay in ms (delta-seconds only), or -1. */
-long gb_retry_after_header_ms(const char *value);
+/* A Retry-After header's delay (delta-seconds only, at most an hour) in
+ * *ms; false for any other value (an HTTP date too). */
+bool gb_retry_after_header_ms(const char *value, long *ms);
 
 #endif

@@ -59,10 +59,10 @@ bool gb_sas_token(const char *resource, const char *key_b64,
   unsigned char key[256], mac[32];
   char expiry[32], enc_resource[512], enc_expiry[96], signature[64];
   char enc_signature[128], unsigned_token[640];
-  long key_len = gb_base64_decode(key_b64, key, sizeof(key));
+  size_t key_len;
   int n;
 
-  if (key_len <= 0) {
+  if (!gb_base64_decode(key_b64, key, sizeof(key), &key_len)) {
     OPENSSL_cleanse(key, sizeof(key));
     return gb_error_set(err, GB_ERR_CONFIG, 0, "EVENT_GRID_TOPIC_KEY",
                         "EVENT_GRID_TOPIC_KEY is not a base64 access key");
@@ -77,7 +77,7 @@ bool gb_sas_token(const char *resource, const char *key_b64,
   n = snprintf(unsigned_token, sizeof(unsigned_token), "r=%s&e=%s",
                enc_resource, enc_expiry);
   if (n < 0 || (size_t)n >= sizeof(unsigned_token) ||
-      !gb_hmac_sha256(key, (size_t)key_len, unsigned_token, (size_t)n, mac) ||
+      !gb_hmac_sha256(key, key_len, unsigned_token, (size_t)n, mac) ||
       !gb_base64_encode(mac, sizeof(mac), signature, sizeof(signature)) ||
       !gb_url_encode(signature, enc_signature, sizeof(enc_signature))) {
     OPENSSL_cleanse(key, sizeof(key));

@@ -14,6 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   char *text = malloc(size + 1), *resource, token[GB_SAS_TOKEN_MAX];
   unsigned char key[64];
+  size_t key_len;
   struct gb_error err;
   int64_t expiry = 0;
 
@@ -26,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     *resource++ = '\0';
   else
     resource = text;
-  gb_base64_decode(text, key, sizeof(key));
+  gb_base64_decode(text, key, sizeof(key), &key_len);
   if (size >= 8)
     memcpy(&expiry, data, sizeof(expiry));
   if (gb_sas_token(resource, text, expiry, token, sizeof(token), &err) &&

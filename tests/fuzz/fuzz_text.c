@@ -21,6 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   struct gb_error err;
   enum gb_period period;
   int64_t ms;
+  long retry_ms;
   size_t len;
 
   if (!text)
@@ -37,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
       __builtin_trap();
     gb_time_add_months(ms, -1);
   }
-  gb_retry_after_header_ms(text);
+  gb_retry_after_header_ms(text, &retry_ms);
   gb_db_retry_after_ms(text, 1);
   gb_config_url_is_loopback(text);
   gb_utf8_valid(text, len);

@@ -60,19 +60,20 @@ static void test_base64_and_uuid(void)
 {
   unsigned char buf[64];
   char text[64];
+  size_t len;
   static const unsigned char dns_ns[16] = {0x6b, 0xa7, 0xb8, 0x10, 0x9d, 0xad,
                                            0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0,
                                            0x4f, 0xd4, 0x30, 0xc8};
 
-  CHECK_INT(gb_base64_decode(KEY_B64, buf, sizeof(buf)), 24);
+  CHECK(gb_base64_decode(KEY_B64, buf, sizeof(buf), &len) && len == 24);
   CHECK(memcmp(buf, "secret-key-for-gridboard", 24) == 0);
-  CHECK_INT(gb_base64_decode("YQ==", buf, sizeof(buf)), 1);
-  CHECK_INT(gb_base64_decode("YWI=", buf, sizeof(buf)), 2);
-  CHECK_INT(gb_base64_decode("YQ=", buf, sizeof(buf)), -1);
-  CHECK_INT(gb_base64_decode("Y=Q=", buf, sizeof(buf)), -1);
-  CHECK_INT(gb_base64_decode("YW*=", buf, sizeof(buf)), -1);
-  CHECK_INT(gb_base64_decode("", buf, sizeof(buf)), -1);
-  CHECK_INT(gb_base64_decode(KEY_B64, buf, 4), -1);
+  CHECK(gb_base64_decode("YQ==", buf, sizeof(buf), &len) && len == 1);
+  CHECK(gb_base64_decode("YWI=", buf, sizeof(buf), &len) && len == 2);
+  CHECK(!gb_base64_decode("YQ=", buf, sizeof(buf), &len));
+  CHECK(!gb_base64_decode("Y=Q=", buf, sizeof(buf), &len));
+  CHECK(!gb_base64_decode("YW*=", buf, sizeof(buf), &len));
+  CHECK(!gb_base64_decode("", buf, sizeof(buf), &len));
+  CHECK(!gb_base64_decode(KEY_B64, buf, 4, &len));
   CHECK(gb_base64_encode((const unsigned char *)"ab", 2, text, sizeof(text)));
   CHECK_STR(text, "YWI=");
 
@@ -183,6 +184,7 @@ static void test_retry_policy(void)
   long codes_final[] = {200, 400, 401, 403, 404, 413, 415};
   size_t i;
   int a;
+  long ms;
 
   for (i = 0; i < sizeof(codes_retry) / sizeof(codes_retry[0]); i++)
     CHECK(gb_retry_status_retryable(codes_retry[i]));
@@ -198,11 +200,11 @@ static void test_retry_policy(void)
   for (a = 0; a < 40; a++)
     CHECK(gb_retry_backoff_ms(a, 100, 2000, 0xFFFFFFFFu) <= 2000);
 
-  CHECK_INT(gb_retry_after_header_ms("3"), 3000);
-  CHECK_INT(gb_retry_after_header_ms("0"), 0);
-  CHECK_INT(gb_retry_after_header_ms("Wed, 21 Oct 2015 07:28:00 GMT"), -1);
-  CHECK_INT(gb_retry_after_header_ms("-1"), -1);
-  CHECK_INT(gb_retry_after_header_ms(NULL), -1);
+  CHECK(gb_retry_after_header_ms("3", &ms) && ms == 3000);
+  CHECK(gb_retry_after_header_ms("0", &ms) && ms == 0);
+  CHECK(!gb_retry_after_header_ms("Wed, 21 Oct 2015 07:28:00 GMT", &ms));
+  CHECK(!gb_retry_after_header_ms("-1", &ms));
+  CHECK(!gb_retry_after_header_ms(NULL, &ms));
 }
 
 int main(void)
