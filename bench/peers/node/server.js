@@ -44,6 +44,12 @@ function validGame(g) {
   );
 }
 
+function sameGame(stored, g) {
+  return stored.WinnerEmail === g.WinnerEmail && stored.RockCount === g.RockCount &&
+    stored.PaperCount === g.PaperCount && stored.ScissorsCount === g.ScissorsCount &&
+    stored.Timestamp.getTime() === Date.parse(g.Timestamp);
+}
+
 async function leaderboard(period, now) {
   const match = { $match: { Timestamp: { $gte: periods[period](now), $lte: new Date(now) } } };
   const winners = await db.collection("games").aggregate([
@@ -112,6 +118,14 @@ async function sendResult(envelope) {
   const body = JSON.parse(envelope.Data.req.Body || "null");
   const games = Array.isArray(body) ? body : [body];
   if (!games.length || !games.every(validGame)) return httpOut(400, { error: { field: "body" } });
+  // The same refusal as gridboard's SendResult: a game that reuses a stored
+  // Id with other content would never be counted, so it is not published.
+  const stored = await db.collection("games").find({ _id: { $in: games.map((g) => g.Id) } }).toArray();
+  const clash = stored.find((s) => {
+    const g = games.find((x) => x.Id === s._id);
+    return g && !sameGame(s, g);
+  });
+  if (clash) return httpOut(409, { error: { field: "Id" } });
   const events = games.map((g) => ({ id: g.Id, subject: "GameAPI.GameCompleted",
     eventType: "GameCompleted", dataVersion: "1.0", eventTime: new Date(g.Timestamp), data: g }));
   await publisher.send(events);
