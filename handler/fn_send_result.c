@@ -233,23 +233,23 @@ static cJSON *error_body(const struct gb_error *err, cJSON *published)
   return body;
 }
 
-/* Why the body cannot be published, if it cannot. */
-static bool body_refused(const struct gb_app *app, const char *body,
-                         struct gb_error *err)
+/* False, with why in err, when the body cannot be published at all. */
+static bool body_publishable(const struct gb_app *app, const char *body,
+                             struct gb_error *err)
 {
   if (!body || body[0] == '\0')
-    return !gb_error_set(err, GB_ERR_INVALID, 0, "body",
-                         "the body must be a finished game (JSON) or an "
-                         "array of them");
+    return gb_error_set(err, GB_ERR_INVALID, 0, "body",
+                        "the body must be a finished game (JSON) or an "
+                        "array of them");
   if (strlen(body) > FN_SEND_RESULT_MAX_BODY_BYTES)
-    return !gb_error_set(err, GB_ERR_TOO_LARGE, 0, "body",
-                         "the body exceeds %d bytes",
-                         FN_SEND_RESULT_MAX_BODY_BYTES);
+    return gb_error_set(err, GB_ERR_TOO_LARGE, 0, "body",
+                        "the body exceeds %d bytes",
+                        FN_SEND_RESULT_MAX_BODY_BYTES);
   if (!app->publisher)
-    return !gb_error_set(err, GB_ERR_INTERNAL, 0, "EVENT_GRID_TOPIC_ENDPOINT",
-                         "publishing is not configured: "
-                         "EVENT_GRID_TOPIC_ENDPOINT is not set");
-  return false;
+    return gb_error_set(err, GB_ERR_INTERNAL, 0, "EVENT_GRID_TOPIC_ENDPOINT",
+                        "publishing is not configured: "
+                        "EVENT_GRID_TOPIC_ENDPOINT is not set");
+  return true;
 }
 
 bool fn_send_result(const struct gb_app *app, struct gb_call *call,
@@ -264,7 +264,7 @@ bool fn_send_result(const struct gb_app *app, struct gb_call *call,
   int status;
   bool ok;
 
-  ok = !body_refused(app, text, &refused) &&
+  ok = body_publishable(app, text, &refused) &&
        read_games(text, strlen(text), &games, &refused) &&
        !clashes_with_stored(app, inv, &games, &refused) &&
        publish(app, &games, &outcome, &refused);

@@ -128,7 +128,7 @@ struct gb_board_step {
 static inline struct gb_board_change *
 gb_board_change_at(const struct gb_board_step *step, size_t i)
 {
-  return (struct gb_board_change *)step->change_list.items + i;
+  return gb_dynbuf_at(&step->change_list, i);
 }
 
 /* First half of a refresh from prev to now_ms: takes in up to
