@@ -891,7 +891,14 @@ static bool read_tallies(mongoc_collection_t *tallies,
   bson_append_array_end(&id, &in);
   bson_append_document_end(&filter, &id);
   if (n > 0) {
-    cursor = mongoc_collection_find_with_opts(tallies, &filter, NULL, NULL);
+    /* Not _id and l: the lineage is known, and the winner is in w. */
+    bson_t *opts =
+        BCON_NEW("projection", "{", "_id", BCON_INT32(0), "w", BCON_INT32(1),
+                 "v", BCON_INT32(1), "n0", BCON_INT32(1), "n1", BCON_INT32(1),
+                 "n2", BCON_INT32(1), "}");
+
+    cursor = mongoc_collection_find_with_opts(tallies, &filter, opts, NULL);
+    bson_destroy(opts);
     while (ok && mongoc_cursor_next(cursor, &doc)) {
       char winner[GB_EMAIL_MAX + 1];
       int64_t wins[GB_PERIOD_COUNT], version;
@@ -927,7 +934,9 @@ static bool read_ranking(mongoc_collection_t *tallies,
                             "$gt", BCON_INT64(0), "}");
   bson_t *opts =
       BCON_NEW("sort", "{", "l", BCON_INT32(1), field, BCON_INT32(-1), "w",
-               BCON_INT32(1), "}", "limit", BCON_INT64((int64_t)want));
+               BCON_INT32(1), "}", "limit", BCON_INT64((int64_t)want),
+               "projection", "{", "_id", BCON_INT32(0), "w", BCON_INT32(1),
+               field, BCON_INT32(1), "}");
   struct gb_ranked *stored = malloc(want * sizeof(*stored));
   mongoc_cursor_t *cursor;
   const bson_t *doc;
