@@ -3,13 +3,18 @@ Functions host waits for) → first served invocation (a GetStats read,
 which opens the first database connection), and its RSS then.
 
     .venv/bin/python bench/coldstart.py [--runs 40] [--handler NAME=PATH ...]
+        [--set NAME:VAR=VALUE ...] [--tls] [--no-peer]
 
 In the same run, interleaved: exec of /bin/true until it exits (the floor
 of starting any process here), and the Node.js peer in bench/peers/node
-(`npm ci --prefix bench/peers/node` first) when Node is there. Reports
-medians and 90th percentiles in milliseconds, and the ratios. Each
---handler adds a build to compare (say, link configurations), started in
-turn in the same rounds; without one, the handler is GB_HANDLER's."""
+(`npm ci --prefix bench/peers/node` first) when Node is there, unless
+--no-peer. Reports medians and 90th percentiles in milliseconds, and the
+ratios. Each --handler adds a build to compare (say, link configurations),
+started in turn in the same rounds; without one, the handler is
+GB_HANDLER's. --set gives one of them a setting (t16:GRIDBOARD_THREADS=16).
+--tls connects to the database over verified TLS, as to Cosmos DB (the
+handler then creates an SSL_CTX for its pool and a TLS connection before
+the first GetStats)."""
 
 import argparse
 import http.client
@@ -20,12 +25,14 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests",
                                 "integration"))
 from support import (HANDLER, FerretDB, free_port,  # noqa: E402
-                     http_request_envelope, rss_kib)
+                     http_request_envelope, rss_kib,
+                     self_signed_certificate)
 
 
 def wait_answer(port, proc):
@@ -50,7 +57,7 @@ PEER = [
 
 
 
-def one_start(uri, body, command):
+def one_start(uri, body, command, settings=None):
     """One start on a fresh port; started again on another one when the
     server exited (another program on this busy machine took the port
     between free_port and the bind, and may even have answered)."""
@@ -58,6 +65,7 @@ def one_start(uri, body, command):
         port = free_port()
         env = dict(os.environ, FUNCTIONS_CUSTOMHANDLER_PORT=str(port),
                    COSMOS_CONNECTION_STRING=uri, COSMOS_DATABASE="coldstart")
+        env.update(settings or {})
         t0 = time.perf_counter()
         proc = subprocess.Popen(command, env=env,
                                 stdout=subprocess.DEVNULL,
@@ -99,17 +107,37 @@ def main():
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--handler", action="append", default=[],
                         metavar="NAME=PATH", help="a handler build to start")
+    parser.add_argument("--set", action="append", default=[],
+                        metavar="NAME:VAR=VALUE",
+                        help="a setting for the handler NAME")
+    parser.add_argument("--tls", action="store_true",
+                        help="connect to the database over verified TLS")
+    parser.add_argument("--no-peer", action="store_true",
+                        help="leave the Node.js peer out")
     args = parser.parse_args()
     handlers = [tuple(h.split("=", 1)) for h in args.handler] or [
         ("gridboard", HANDLER)]
+    settings = {name: {} for name, _ in handlers}
+    for item in args.set:
+        name, setting = item.split(":", 1)
+        var, value = setting.split("=", 1)
+        settings[name][var] = value
     envelope = http_request_envelope("", function="GetStats",
                                      route="api/Stats/GetStats/Daily",
                                      method="GET")
     envelope["Data"]["req"]["Params"] = {"period": "Daily"}
     body = json.dumps(envelope).encode()
-    peer = os.path.isdir(os.path.join(os.path.dirname(__file__), "peers",
-                                      "node", "node_modules"))
-    ferretdb = FerretDB()
+    peer = not args.no_peer and os.path.isdir(
+        os.path.join(os.path.dirname(__file__), "peers", "node",
+                     "node_modules"))
+    if args.tls:
+        cert, key = self_signed_certificate(tempfile.mkdtemp())
+        ferretdb = FerretDB(tls=(cert, key))
+        uri = (f"mongodb://127.0.0.1:{ferretdb.tls_port}/?tls=true"
+               f"&tlsCAFile={cert}")
+    else:
+        ferretdb = FerretDB()
+        uri = ferretdb.uri
     ferretdb.start()
     commands = [(name, [path]) for name, path in handlers]
     if peer:
@@ -117,14 +145,14 @@ def main():
     results = {name: ([], [], []) for name, _ in commands}
     floor = []
     try:
-        for _, command in commands:  # warm the page cache and the store
-            one_start(ferretdb.uri, body, command)
+        for name, command in commands:  # warm the page cache and the store
+            one_start(uri, body, command, settings.get(name))
         for _ in range(args.runs):
             floor.append(baseline())
             for name, command in commands:
                 for series, value in zip(results[name],
-                                         one_start(ferretdb.uri, body,
-                                                   command)):
+                                         one_start(uri, body, command,
+                                                   settings.get(name))):
                     series.append(value)
     finally:
         ferretdb.stop()

@@ -16,6 +16,7 @@
 #include "gb_sas.h"
 #include "gb_text.h"
 #include "gb_time.h"
+#include "gb_tls.h"
 
 #define API_VERSION "2018-01-01"
 #define BACKOFF_BASE_MS 100
@@ -43,16 +44,6 @@ struct reply {
 };
 
 /* ================ Set-up ================ */
-
-bool gb_publisher_init_library(void)
-{
-  return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
-}
-
-void gb_publisher_cleanup_library(void)
-{
-  curl_global_cleanup();
-}
 
 static void free_thread_state(void *arg)
 {
@@ -125,20 +116,29 @@ const char *gb_publisher_source(const struct gb_publisher *p)
   return p->cfg->eg_source;
 }
 
-static struct thread_state *thread_state(struct gb_publisher *p)
+/* The calling thread's state, created on its first publish (after
+ * gb_tls_start: libcurl is initialised once the server listens, not at
+ * start-up). NULL with err on failure. */
+static struct thread_state *thread_state(struct gb_publisher *p,
+                                         struct gb_error *err)
 {
   struct thread_state *state = pthread_getspecific(p->thread_key);
 
   if (state)
     return state;
-  state = calloc(1, sizeof(*state));
-  if (!state)
+  if (!gb_tls_start(err))
     return NULL;
+  state = calloc(1, sizeof(*state));
+  if (!state) {
+    gb_error_nomem(err);
+    return NULL;
+  }
   state->curl = curl_easy_init();
   state->seed = (unsigned int)gb_time_now_ms() ^ (unsigned int)(size_t)state;
   if (!state->curl || pthread_setspecific(p->thread_key, state) != 0) {
     curl_easy_cleanup(state->curl);
     free(state);
+    gb_error_nomem(err);
     return NULL;
   }
   return state;
@@ -315,17 +315,19 @@ static bool refused_for_good(long status, bool untrusted, const char *why,
 bool gb_publisher_send(struct gb_publisher *p, const char *body, size_t len,
                        struct gb_publish_report *report, struct gb_error *err)
 {
-  struct thread_state *state = thread_state(p);
+  struct thread_state *state;
   int64_t deadline = gb_time_now_ms() + p->cfg->eg_deadline_ms;
   char transport_error[CURL_ERROR_SIZE], why[320];
-  struct reply *reply = malloc(sizeof(*reply));
+  struct reply *reply;
   bool ok = false;
 
   memset(report, 0, sizeof(*report));
-  if (!state || !reply) {
-    free(reply);
+  state = thread_state(p, err);
+  if (!state)
+    return false;
+  reply = malloc(sizeof(*reply));
+  if (!reply)
     return gb_error_nomem(err);
-  }
   for (;;) {
     int64_t now = gb_time_now_ms(), left = deadline - now;
     long timeout =

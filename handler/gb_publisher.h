@@ -7,9 +7,11 @@
  *
  * Thread-safe: each thread gets an easy handle of its own, kept for the
  * thread's life so that its connections are reused; handles are never
- * shared. TLS is always verified. 408, 429, 5xx and transport errors are
- * retried with capped exponential back-off and jitter until the deadline;
- * other answers are final. Keys never reach a log or an error message. */
+ * shared. A thread's first publish calls gb_tls_start (libcurl's global
+ * set-up) first. TLS is always verified. 408, 429, 5xx and transport
+ * errors are retried with capped exponential back-off and jitter until the
+ * deadline; other answers are final. Keys never reach a log or an error
+ * message. */
 #ifndef GB_PUBLISHER_H
 #define GB_PUBLISHER_H
 
@@ -26,11 +28,6 @@ struct gb_publish_report {
   int attempts; /* HTTP requests made, retries included */
   long status;  /* the last HTTP status, 0 for a transport error */
 };
-
-/* Process-wide libcurl set-up and tear-down; call once from main before
- * any thread starts, and after the last one ended. */
-bool gb_publisher_init_library(void);
-void gb_publisher_cleanup_library(void);
 
 /* A publisher for the topic in cfg (cfg->eg_endpoint must be set); checks
  * that the key is base64. cfg must outlive it. */

@@ -13,6 +13,7 @@
 #include "gb_log.h"
 #include "gb_text.h"
 #include "gb_time.h"
+#include "gb_tls.h"
 
 #define GAMES GB_STORE_GAMES
 #define REJECTED "rejected"
@@ -57,7 +58,6 @@ struct gb_store *gb_store_new(const char *connection_string,
                               long ttl_seconds, struct gb_error *err)
 {
   struct gb_store *store = calloc(1, sizeof(*store));
-  mongoc_apm_callbacks_t *callbacks;
   bson_error_t error;
 
   if (!store) {
@@ -84,25 +84,10 @@ struct gb_store *gb_store_new(const char *connection_string,
   default_int_option(store->uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, 5000);
   default_int_option(store->uri, MONGOC_URI_CONNECTTIMEOUTMS, 5000);
   default_int_option(store->uri, MONGOC_URI_SOCKETTIMEOUTMS, 15000);
-
-  store->pool = mongoc_client_pool_new_with_error(store->uri, &error);
-  if (!store->pool) {
-    gb_error_set(err, GB_ERR_CONFIG, 0, "COSMOS_CONNECTION_STRING",
-                 "COSMOS_CONNECTION_STRING was refused by the MongoDB "
-                 "driver (check its TLS and authentication options)");
-    goto fail;
-  }
-  mongoc_client_pool_set_error_api(store->pool, MONGOC_ERROR_API_VERSION_2);
-  callbacks = mongoc_apm_callbacks_new();
-  if (callbacks) {
-    mongoc_apm_set_command_started_cb(callbacks, on_command_started);
-    mongoc_client_pool_set_apm_callbacks(store->pool, callbacks, NULL);
-    mongoc_apm_callbacks_destroy(callbacks);
-  }
-  if (!mongoc_uri_get_appname(store->uri))
-    mongoc_client_pool_set_appname(store->pool, "gridboard");
-  mongoc_client_pool_max_size(store->pool,
-                              (uint32_t)(max_clients > 0 ? max_clients : 1));
+  /* The pool bound travels in the URI until ensure_pool creates the pool;
+   * GRIDBOARD_DB_CLIENTS wins over a maxPoolSize in the string. */
+  mongoc_uri_set_option_as_int32(store->uri, MONGOC_URI_MAXPOOLSIZE,
+                                 max_clients > 0 ? max_clients : 1);
   store->database = strdup(database);
   if (!store->database) {
     gb_error_nomem(err);
@@ -113,6 +98,59 @@ struct gb_store *gb_store_new(const char *connection_string,
 fail:
   gb_store_destroy(store);
   return NULL;
+}
+
+/* The client pool, created on the first call that needs it rather than in
+ * gb_store_new: creating it initialises TLS (an SSL_CTX for a tls=true URI,
+ * as Cosmos DB's is) and, for a mongodb+srv URI, looks the SRV and TXT
+ * records up, and neither may delay the first answer to the host's GET /.
+ * Under setup_lock, so that concurrent first calls create one pool; a
+ * failure leaves none and the next call tries again. Returns the pool, or
+ * NULL with err (retryable). */
+static mongoc_client_pool_t *ensure_pool(struct gb_store *store,
+                                         struct gb_error *err)
+{
+  mongoc_client_pool_t *pool;
+  mongoc_apm_callbacks_t *callbacks;
+  bson_error_t error;
+
+  pthread_mutex_lock(&store->setup_lock);
+  pool = store->pool;
+  if (pool || !gb_tls_start(err))
+    goto done;
+  memset(&error, 0, sizeof(error));
+  pool = mongoc_client_pool_new_with_error(store->uri, &error);
+  if (!pool) {
+    /* The driver's reasons here (an SRV lookup, a TLS file) name hosts
+     * and files, not credentials. */
+    gb_error_set(err, GB_ERR_UNAVAILABLE, (int)error.code, "",
+                 "the database client pool could not be created (check "
+                 "COSMOS_CONNECTION_STRING's host and TLS options): %s",
+                 error.message);
+    goto done;
+  }
+  mongoc_client_pool_set_error_api(pool, MONGOC_ERROR_API_VERSION_2);
+  callbacks = mongoc_apm_callbacks_new();
+  if (callbacks) {
+    mongoc_apm_set_command_started_cb(callbacks, on_command_started);
+    mongoc_client_pool_set_apm_callbacks(pool, callbacks, NULL);
+    mongoc_apm_callbacks_destroy(callbacks);
+  }
+  if (!mongoc_uri_get_appname(store->uri))
+    mongoc_client_pool_set_appname(pool, "gridboard");
+  mongoc_client_pool_max_size(pool,
+                              (uint32_t)mongoc_uri_get_option_as_int32(
+                                  store->uri, MONGOC_URI_MAXPOOLSIZE, 1));
+  store->pool = pool;
+
+done:
+  pthread_mutex_unlock(&store->setup_lock);
+  return pool;
+}
+
+bool gb_store_connect(struct gb_store *store, struct gb_error *err)
+{
+  return ensure_pool(store, err) != NULL;
 }
 
 void gb_store_destroy(struct gb_store *store)
@@ -230,8 +268,12 @@ bool gb_store_run(struct gb_store *store, const char *what, gb_store_op op,
   long wait_ms;
   int attempt;
 
+  mongoc_client_pool_t *pool = ensure_pool(store, err);
+
+  if (!pool)
+    return false;
   for (attempt = 0;; attempt++) {
-    mongoc_client_t *client = mongoc_client_pool_pop(store->pool);
+    mongoc_client_t *client = mongoc_client_pool_pop(pool);
     mongoc_database_t *db;
     bool ok;
 
@@ -242,7 +284,7 @@ bool gb_store_run(struct gb_store *store, const char *what, gb_store_op op,
     memset(&error, 0, sizeof(error));
     ok = ensure_indexes(store, db, &error) && op(db, ctx, &error);
     mongoc_database_destroy(db);
-    mongoc_client_pool_push(store->pool, client);
+    mongoc_client_pool_push(pool, client);
     if (ok)
       return true;
     if (gb_db_classify(error.domain, error.code) != GB_DB_FAULT_THROTTLED ||

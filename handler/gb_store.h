@@ -39,23 +39,31 @@ struct gb_store;
 void gb_store_init_driver(void);
 void gb_store_cleanup_driver(void);
 
-/* Creates the pool for connection_string (a mongodb:// URI). Unless the URI
- * sets them, retryWrites is turned off (Cosmos DB supports retryable
- * writes only with a capability) and the time-outs are shortened so that an
- * outage fails an invocation in seconds. Does not connect. On failure
- * returns NULL with err (GB_ERR_CONFIG naming COSMOS_CONNECTION_STRING,
- * the string itself never quoted). max_clients bounds the pool; saved
- * leaderboards are refreshed by a reader ttl_seconds after their window
- * end. */
+/* A store for connection_string (a mongodb:// or mongodb+srv:// URI),
+ * checked here. Unless the URI sets them, retryWrites is turned off
+ * (Cosmos DB supports retryable writes only with a capability) and the
+ * time-outs are shortened so that an outage fails an invocation in
+ * seconds. Neither connects nor creates the client pool (no TLS, no DNS):
+ * gb_store_connect or the first operation does. On failure returns NULL
+ * with err (GB_ERR_CONFIG naming COSMOS_CONNECTION_STRING, the string
+ * itself never quoted). max_clients bounds the pool; saved leaderboards
+ * are refreshed by a reader ttl_seconds after their window end. */
 struct gb_store *gb_store_new(const char *connection_string,
                               const char *database, int max_clients,
                               long ttl_seconds, struct gb_error *err);
+
+/* Creates the client pool unless it exists (gb_tls_start first; for a
+ * mongodb+srv URI the SRV and TXT lookups), without a database command.
+ * Every operation does the same first, so this is a warm-up. A failure is
+ * GB_ERR_UNAVAILABLE and the next call tries again. Thread-safe. */
+bool gb_store_connect(struct gb_store *store, struct gb_error *err);
 
 /* How many database commands (round trips) the calling thread has sent
  * through any store so far. */
 uint64_t gb_store_thread_commands(void);
 
-/* Closes the pool. Only once no other thread uses the store. NULL is ok. */
+/* Closes the pool, if any. Only once no other thread uses the store. NULL is
+ * ok. */
 void gb_store_destroy(struct gb_store *store);
 
 enum gb_put_result {

@@ -1,11 +1,13 @@
 /* gridboard: the custom handler process the Azure Functions host starts.
  *
- * Reads and checks its settings, opens the database pool, serves the
- * functions on 127.0.0.1:$FUNCTIONS_CUSTOMHANDLER_PORT, and on SIGTERM or
- * SIGINT stops accepting, lets requests in flight finish, closes the pool
- * and exits 0. A bad setting exits 1 naming the setting (the host then
- * restarts the handler and reports the stderr line). --help prints the
- * settings it reads and --version its version; both exit 0. */
+ * Reads and checks its settings, serves the functions on
+ * 127.0.0.1:$FUNCTIONS_CUSTOMHANDLER_PORT, then warms up what the first
+ * invocation needs (OpenSSL, libcurl, the database pool: none of it on the
+ * path to the host's first GET /), and on SIGTERM or SIGINT stops
+ * accepting, lets requests in flight finish, closes the pool and exits 0. A
+ * bad setting exits 1 naming the setting (the host then restarts the handler
+ * and reports the stderr line). --help prints the settings it reads and
+ * --version its version; both exit 0. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,6 +24,7 @@
 #include "gb_publisher.h"
 #include "gb_server.h"
 #include "gb_store.h"
+#include "gb_tls.h"
 
 #ifndef GB_VERSION
 #define GB_VERSION "unknown"
@@ -119,11 +122,6 @@ int main(int argc, char **argv)
   }
 
   gb_store_init_driver();
-  if (!gb_publisher_init_library()) {
-    gb_log_error("start-up: libcurl could not be initialised");
-    gb_store_cleanup_driver();
-    return EXIT_FAILURE;
-  }
   mg_init_library(0);
   app.store = gb_store_new(config.connection_string, config.database,
                            config.db_clients, config.ttl_seconds, &err);
@@ -153,6 +151,13 @@ int main(int argc, char **argv)
               "%d database clients)",
               config.port, config.database, config.threads,
               config.db_clients);
+  /* After listening, so that a slow DNS or TLS set-up never delays the
+   * readiness probe; invocations that come first wait for the same
+   * once-only steps. A failure leaves the process serving: invocations
+   * answer 503 (retryable) and try again. */
+  if (!gb_tls_start(&err) || !gb_store_connect(app.store, &err))
+    gb_log_error("start-up: %s (invocations answer 503 until it works)",
+                 err.message);
 
   sig = wait_for_stop_signal(&stop_signals);
   gb_log_info("signal %d: finishing requests in flight, then stopping", sig);
@@ -164,7 +169,7 @@ done:
   gb_store_destroy(app.store);
   gb_body_cache_destroy(app.stats_bodies);
   mg_exit_library();
-  gb_publisher_cleanup_library();
+  gb_tls_cleanup();
   gb_store_cleanup_driver();
   return status;
 }
