@@ -65,6 +65,7 @@ struct gb_store *gb_store_new(const char *connection_string,
     return NULL;
   }
   pthread_mutex_init(&store->setup_lock, NULL);
+  pthread_mutex_init(&store->pool_lock, NULL);
   pthread_mutex_init(&store->clock_lock, NULL);
   pthread_mutex_init(&store->board_lock, NULL);
   pthread_mutex_init(&store->cache_lock, NULL);
@@ -84,10 +85,7 @@ struct gb_store *gb_store_new(const char *connection_string,
   default_int_option(store->uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, 5000);
   default_int_option(store->uri, MONGOC_URI_CONNECTTIMEOUTMS, 5000);
   default_int_option(store->uri, MONGOC_URI_SOCKETTIMEOUTMS, 15000);
-  /* The pool bound travels in the URI until ensure_pool creates the pool;
-   * GRIDBOARD_DB_CLIENTS wins over a maxPoolSize in the string. */
-  mongoc_uri_set_option_as_int32(store->uri, MONGOC_URI_MAXPOOLSIZE,
-                                 max_clients > 0 ? max_clients : 1);
+  store->max_clients = (uint32_t)(max_clients > 0 ? max_clients : 1);
   store->database = strdup(database);
   if (!store->database) {
     gb_error_nomem(err);
@@ -104,18 +102,22 @@ fail:
  * gb_store_new: creating it initialises TLS (an SSL_CTX for a tls=true URI,
  * as Cosmos DB's is) and, for a mongodb+srv URI, looks the SRV and TXT
  * records up, and neither may delay the first answer to the host's GET /.
- * Under setup_lock, so that concurrent first calls create one pool; a
- * failure leaves none and the next call tries again. Returns the pool, or
- * NULL with err (retryable). */
+ * Under pool_lock, so that concurrent first calls create one pool; a
+ * failure leaves none and the next call tries again. Once created, the
+ * pool is read without the lock. Returns the pool, or NULL with err
+ * (retryable). */
 static mongoc_client_pool_t *ensure_pool(struct gb_store *store,
                                          struct gb_error *err)
 {
-  mongoc_client_pool_t *pool;
+  mongoc_client_pool_t *pool =
+      atomic_load_explicit(&store->pool, memory_order_acquire);
   mongoc_apm_callbacks_t *callbacks;
   bson_error_t error;
 
-  pthread_mutex_lock(&store->setup_lock);
-  pool = store->pool;
+  if (pool)
+    return pool;
+  pthread_mutex_lock(&store->pool_lock);
+  pool = atomic_load_explicit(&store->pool, memory_order_relaxed);
   if (pool || !gb_tls_start(err))
     goto done;
   memset(&error, 0, sizeof(error));
@@ -138,13 +140,11 @@ static mongoc_client_pool_t *ensure_pool(struct gb_store *store,
   }
   if (!mongoc_uri_get_appname(store->uri))
     mongoc_client_pool_set_appname(pool, "gridboard");
-  mongoc_client_pool_max_size(pool,
-                              (uint32_t)mongoc_uri_get_option_as_int32(
-                                  store->uri, MONGOC_URI_MAXPOOLSIZE, 1));
-  store->pool = pool;
+  mongoc_client_pool_max_size(pool, store->max_clients);
+  atomic_store_explicit(&store->pool, pool, memory_order_release);
 
 done:
-  pthread_mutex_unlock(&store->setup_lock);
+  pthread_mutex_unlock(&store->pool_lock);
   return pool;
 }
 
@@ -157,11 +157,12 @@ void gb_store_destroy(struct gb_store *store)
 {
   if (!store)
     return;
-  if (store->pool)
-    mongoc_client_pool_destroy(store->pool);
+  if (atomic_load(&store->pool))
+    mongoc_client_pool_destroy(atomic_load(&store->pool));
   mongoc_uri_destroy(store->uri);
   free(store->database);
   pthread_mutex_destroy(&store->setup_lock);
+  pthread_mutex_destroy(&store->pool_lock);
   pthread_mutex_destroy(&store->clock_lock);
   pthread_mutex_destroy(&store->board_lock);
   pthread_mutex_destroy(&store->cache_lock);

@@ -4,6 +4,7 @@
 #define GB_STORE_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -28,7 +29,11 @@ struct gb_awaited {
 
 struct gb_store {
   mongoc_uri_t *uri;
-  mongoc_client_pool_t *pool;
+  /* Created on first use (ensure_pool in gb_store.c), under pool_lock, and
+   * then only read: published with release, read with acquire. */
+  _Atomic(mongoc_client_pool_t *) pool;
+  pthread_mutex_t pool_lock;
+  uint32_t max_clients;
   char *database;
   long ttl_seconds;
   long refresh_interval_ms;
