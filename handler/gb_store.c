@@ -155,10 +155,13 @@ bool gb_store_connect(struct gb_store *store, struct gb_error *err)
 
 void gb_store_destroy(struct gb_store *store)
 {
+  mongoc_client_pool_t *pool;
+
   if (!store)
     return;
-  if (atomic_load(&store->pool))
-    mongoc_client_pool_destroy(atomic_load(&store->pool));
+  pool = atomic_load(&store->pool);
+  if (pool)
+    mongoc_client_pool_destroy(pool);
   mongoc_uri_destroy(store->uri);
   free(store->database);
   pthread_mutex_destroy(&store->setup_lock);
@@ -231,8 +234,10 @@ static bool ensure_indexes(struct gb_store *store, mongoc_database_t *db,
 {
   bool ok = true;
 
+  if (atomic_load_explicit(&store->indexes_ready, memory_order_acquire))
+    return true;
   pthread_mutex_lock(&store->setup_lock);
-  if (!store->indexes_ready) {
+  if (!atomic_load_explicit(&store->indexes_ready, memory_order_relaxed)) {
     /* A refresh reads the pending games (k == 0) and the games under the
      * window edges (Timestamp ranges); the top winners of each period are
      * read sorted on exactly these paths (a sort needs a matching compound
@@ -256,7 +261,7 @@ static bool ensure_indexes(struct gb_store *store, mongoc_database_t *db,
         ok = create_index(db, collection[i], keys[i], error);
       bson_destroy(keys[i]);
     }
-    store->indexes_ready = ok;
+    atomic_store_explicit(&store->indexes_ready, ok, memory_order_release);
   }
   pthread_mutex_unlock(&store->setup_lock);
   return ok;

@@ -38,9 +38,10 @@ struct gb_store {
   long ttl_seconds;
   long refresh_interval_ms;
   /* Index set-up runs once, on the first call that reaches the server, so
-   * that start-up does not depend on the database being up. */
+   * that start-up does not depend on the database being up; once done, it
+   * is known without the lock (as the pool is). */
   pthread_mutex_t setup_lock;
-  bool indexes_ready;
+  atomic_bool indexes_ready;
   /* Refreshes are serialized within the process (FerretDB's updates are
    * read-then-write: one writer per document, databases.md rule 16), and
    * the games stored while one runs wait for the next: group commit.
